@@ -1,0 +1,17 @@
+import { AppError } from '../../engine/errors.ts';
+import type { Versioned } from '../../engine/domain.ts';
+
+/** The version a record gets when a commit writes it: one past the version the writer read. */
+export function nextVersion<T>(v: Versioned<T>): number {
+  return (v.expectedVersion ?? 0) + 1;
+}
+
+export function conflict(what: string, id: string, expected: number | null, found: number | null): AppError {
+  const saw = found === null ? 'absent' : `version ${found}`;
+  const wanted = expected === null ? 'absent' : `version ${expected}`;
+  return new AppError('CONFLICT', `${what} ${id} changed concurrently: expected ${wanted}, found ${saw}`);
+}
+
+export function duplicate(key: string): AppError {
+  return new AppError('DUPLICATE', `message ${key} was already processed`);
+}

@@ -1,0 +1,116 @@
+import type { Commit, Conversation, OutboxEntry, Ticket, TranscriptEntry } from './domain.ts';
+import type { Store } from './store.ts';
+import type { Renderer } from './i18n.ts';
+import { AppError } from './errors.ts';
+import { orderedId } from './ids.ts';
+import { nextStatus, type AgentEventType } from './tickets/lifecycle.ts';
+
+export interface AgentDeps {
+  store: Store;
+  render: Renderer;
+  now: () => Date;
+}
+
+/** A message to the customer in their conversation: a transcript entry plus its delivery, committed together. */
+function pushMessage(conv: Conversation, author: 'agent' | 'bot', text: string, now: string): { message: TranscriptEntry; effect: OutboxEntry } {
+  const n = conv.messageCount;
+  return {
+    message: { conversationId: conv.id, n, author, text, at: now },
+    effect: {
+      id: orderedId('ob'),
+      kind: 'send',
+      conversationId: conv.id,
+      channel: conv.channel,
+      channelUserId: conv.channelUserId,
+      mode: 'push',
+      n,
+      message: { text },
+      createdAt: now,
+      notBefore: now,
+      attempts: 0,
+    },
+  };
+}
+
+async function mustConversation(store: Store, id: string): Promise<Conversation> {
+  const conv = await store.getConversation(id);
+  if (!conv) throw new AppError('NOT_FOUND', `no conversation ${id}`);
+  return conv;
+}
+
+/** Agent → customer. The chat moves to `with_agent` so the bot stays out of it until released. */
+export async function agentMessage(deps: AgentDeps, conversationId: string, text: string): Promise<Commit> {
+  const now = deps.now().toISOString();
+  const conv = await mustConversation(deps.store, conversationId);
+  const { message, effect } = pushMessage(conv, 'agent', text, now);
+  const next: Conversation = {
+    ...conv,
+    dialog: { ...conv.dialog, status: 'with_agent' },
+    offered: [],
+    messageCount: conv.messageCount + 1,
+    updatedAt: now,
+  };
+  const commit: Commit = { conversation: { value: next, expectedVersion: conv.version }, messages: [message], effects: [effect] };
+  if (conv.dialog.ticketId) {
+    const ticket = await deps.store.getTicket(conv.dialog.ticketId);
+    // The first agent reply to a new ticket is its acknowledgement (the respond-by promise is kept).
+    if (ticket) {
+      const acknowledged = ticket.status === 'new';
+      const updated: Ticket = {
+        ...ticket,
+        status: acknowledged ? 'acknowledged' : ticket.status,
+        updatedAt: now,
+        timeline: [...ticket.timeline, { at: now, type: acknowledged ? 'acknowledged' : 'agent_message', by: 'agent', message: text }],
+      };
+      commit.tickets = [{ value: updated, expectedVersion: ticket.version }];
+    }
+  }
+  await deps.store.commit(commit);
+  return commit;
+}
+
+/** Hands the chat back to the bot and tells the customer so. */
+export async function release(deps: AgentDeps, conversationId: string): Promise<Commit> {
+  const now = deps.now().toISOString();
+  const conv = await mustConversation(deps.store, conversationId);
+  if (conv.dialog.status === 'bot') throw new AppError('INVALID_TRANSITION', `conversation ${conversationId} is already with the bot`);
+  const text = deps.render.text('notify.released', conv.dialog.locale);
+  const { message, effect } = pushMessage(conv, 'bot', text, now);
+  const dialog = { ...conv.dialog, status: 'bot' as const, misunderstood: 0 };
+  delete dialog.handoffReason;
+  const next: Conversation = { ...conv, dialog, offered: [], messageCount: conv.messageCount + 1, updatedAt: now };
+  const commit: Commit = { conversation: { value: next, expectedVersion: conv.version }, messages: [message], effects: [effect] };
+  await deps.store.commit(commit);
+  return commit;
+}
+
+const NOTIFIES: ReadonlySet<AgentEventType> = new Set(['acknowledged', 'progress', 'resolved', 'reopened', 'closed']);
+
+/** A step in a ticket's life, recorded on its timeline; most steps are also told to the customer. */
+export async function ticketEvent(
+  deps: AgentDeps,
+  ticketId: string,
+  event: { type: AgentEventType; message?: string },
+): Promise<{ commit: Commit; ticket: Ticket }> {
+  const now = deps.now().toISOString();
+  const ticket = await deps.store.getTicket(ticketId);
+  if (!ticket) throw new AppError('NOT_FOUND', `no ticket ${ticketId}`);
+  const status = nextStatus(ticket.status, event.type);
+  const updated: Ticket = {
+    ...ticket,
+    status,
+    updatedAt: now,
+    timeline: [...ticket.timeline, { at: now, type: event.type, by: 'agent', ...(event.message ? { message: event.message } : {}) }],
+  };
+  const commit: Commit = { tickets: [{ value: updated, expectedVersion: ticket.version }] };
+  if (NOTIFIES.has(event.type)) {
+    const conv = await mustConversation(deps.store, ticket.conversationId);
+    const text = deps.render.text(`notify.${event.type}`, conv.dialog.locale, { ticketId: ticket.id, message: event.message ?? '' });
+    const { message, effect } = pushMessage(conv, 'bot', text, now);
+    commit.conversation = { value: { ...conv, messageCount: conv.messageCount + 1, updatedAt: now }, expectedVersion: conv.version };
+    commit.messages = [message];
+    commit.effects = [effect];
+  }
+  await deps.store.commit(commit);
+  return { commit, ticket: { ...updated, version: ticket.version + 1 } };
+}

@@ -1,0 +1,42 @@
+import { AppError } from '../errors.ts';
+
+const HELP = `intake: customer-complaint chatbot service
+
+  intake serve                     start the HTTP service (web chat at /, API under /api)
+  intake chat [--bot NAME] [--locale zh-CN|zh-TW|en] [--user ID]
+                                   chat with the bot in this terminal (same engine and store)
+  intake bench [--customers N] [--concurrency N] [--store sqlite|memory] [--sync FULL|NORMAL]
+                                   drive simulated customers through the intake and print figures
+
+Configuration comes from the environment (see README.md): PORT, HOST, DATA_DIR, BOT, API_TOKEN, LOG_LEVEL,
+WEB_IDENTITY_SECRET, STORE, SQLITE_SYNCHRONOUS, MAX_BODY_BYTES.`;
+
+const [command = 'serve', ...rest] = process.argv.slice(2);
+try {
+  switch (command) {
+    case 'serve':
+      await (await import('./serve.ts')).serve();
+      break;
+    case 'chat':
+      await (await import('./chat.ts')).chat(rest);
+      break;
+    case 'bench':
+      await (await import('./bench.ts')).bench(rest);
+      break;
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(HELP);
+      break;
+    default:
+      console.error(`unknown command "${command}"\n\n${HELP}`);
+      process.exitCode = 2;
+  }
+} catch (err) {
+  // Configuration and pack errors are the operator's to fix: say what is wrong, no stack trace.
+  if (err instanceof AppError || (err instanceof Error && /^(unknown option|option --)/.test(err.message))) {
+    console.error(`intake: ${err.message}`);
+    process.exit(1);
+  }
+  throw err;
+}

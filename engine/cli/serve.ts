@@ -1,0 +1,36 @@
+import { serve as listen } from '@hono/node-server';
+import { loadConfig } from '../config.ts';
+import { createLogger } from '../log.ts';
+import { buildService } from '../service.ts';
+
+export async function serve(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.LOG_LEVEL);
+  const service = buildService(config, log);
+  await service.engine.start();
+  const server = listen({ fetch: service.app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+    log.info({ bot: service.pack.name, store: service.store.kind, port: info.port }, `listening on http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${info.port}/`);
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: no new requests, finishing turns in flight');
+    // Open event streams would keep close() waiting forever; end them once in-flight turns are done.
+    server.close();
+    void service.engine
+      .stop()
+      .then(() => {
+        log.info('stopped cleanly');
+        process.exit(0);
+      })
+      .catch((err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+    setTimeout(() => process.exit(1), 15_000).unref();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}

@@ -1,0 +1,116 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { ChannelAdapter, InboundMessage } from './channels.ts';
+import type { Commit, TurnRecord } from './domain.ts';
+import type { Pack } from './packs/schema.ts';
+import type { Store } from './store.ts';
+import { AppError, isAppError } from './errors.ts';
+import { createRenderer, type Renderer } from './i18n.ts';
+import { createUnderstander, type Understand } from './understand/index.ts';
+import { createKeyedQueue } from './turn/keyed-queue.ts';
+import { createOutbox } from './turn/outbox.ts';
+import { commitTurn } from './turn/pipeline.ts';
+import * as agent from './agent-actions.ts';
+import type { AgentEventType } from './tickets/lifecycle.ts';
+
+export interface EngineOptions {
+  pack: Pack;
+  store: Store;
+  log: Logger;
+  channels?: ChannelAdapter[];
+  now?: () => Date;
+  understand?: Understand;
+  /** How often failed effects are retried, in ms; 0 turns the timer off (tests drive `drain`). */
+  retryEveryMs?: number;
+  /** Test seam: called after a turn is committed and before its effects run. */
+  afterCommit?: (commit: TurnRecord) => void | Promise<void>;
+}
+
+export interface TurnResult extends TurnRecord {
+  duplicate: boolean;
+}
+
+/** Joins pack, store, understanding, flows and channels. One per process; stateless apart from the queue. */
+export function createEngine(o: EngineOptions) {
+  const now = o.now ?? (() => new Date());
+  const channels = new Map((o.channels ?? []).map((c) => [c.name, c]));
+  const render: Renderer = createRenderer(o.pack);
+  const understand = o.understand ?? createUnderstander(o.pack);
+  const events = new EventEmitter();
+  const queue = createKeyedQueue();
+  const outbox = createOutbox({ store: o.store, channels, log: o.log, now, events });
+  const deps = { pack: o.pack, store: o.store, understand, render, now };
+  let timer: NodeJS.Timeout | undefined;
+  let accepting = true;
+
+  const userKey = (channel: string, channelUserId: string) => `${channel}:${channelUserId}`;
+
+  async function handle(msg: InboundMessage): Promise<TurnResult> {
+    if (!accepting) throw new AppError('CONFLICT', 'the service is shutting down');
+    return queue.run(userKey(msg.channel, msg.channelUserId), async () => {
+      const outcome = await commitTurn(deps, msg);
+      if (!outcome.duplicate) {
+        await o.afterCommit?.(outcome.record);
+        await outbox.run(outcome.effects, true);
+      }
+      return { ...outcome.record, duplicate: outcome.duplicate };
+    });
+  }
+
+  /** Agent actions run in the conversation's queue too, so they never interleave with a customer turn. */
+  async function inConversation<T extends { effects?: Commit['effects'] }>(conversationId: string, action: () => Promise<T>, attempt = 0): Promise<T> {
+    const conv = await o.store.getConversation(conversationId);
+    if (!conv) throw new AppError('NOT_FOUND', `no conversation ${conversationId}`);
+    try {
+      const result = await queue.run(userKey(conv.channel, conv.channelUserId), action);
+      await outbox.run(result.effects ?? [], false);
+      return result;
+    } catch (err) {
+      if (isAppError(err, 'CONFLICT') && attempt < 3) return inConversation(conversationId, action, attempt + 1);
+      throw err;
+    }
+  }
+
+  return {
+    pack: o.pack,
+    store: o.store,
+    events,
+    render,
+    understand,
+    channels,
+    handle,
+    addChannel(channel: ChannelAdapter) {
+      channels.set(channel.name, channel);
+    },
+    agentMessage: (conversationId: string, text: string) => inConversation(conversationId, () => agent.agentMessage(deps, conversationId, text)),
+    release: (conversationId: string) => inConversation(conversationId, () => agent.release(deps, conversationId)),
+    async ticketEvent(ticketId: string, event: { type: AgentEventType; message?: string }) {
+      const ticket = await o.store.getTicket(ticketId);
+      if (!ticket) throw new AppError('NOT_FOUND', `no ticket ${ticketId}`);
+      const { commit, ticket: updated } = await inConversation(ticket.conversationId, async () => {
+        const r = await agent.ticketEvent(deps, ticketId, event);
+        return { ...r, effects: r.commit.effects };
+      });
+      return { commit, ticket: updated };
+    },
+    /** Runs effects left over by a crash, then keeps retrying failed ones. */
+    async start(): Promise<number> {
+      const recovered = await outbox.drain();
+      if (recovered > 0) o.log.info({ recovered }, 'ran effects left from before the restart');
+      if ((o.retryEveryMs ?? 5000) > 0) {
+        timer = setInterval(() => void outbox.drain().catch((err) => o.log.error({ err }, 'outbox drain failed')), o.retryEveryMs ?? 5000);
+        timer.unref();
+      }
+      return recovered;
+    },
+    drain: () => outbox.drain(),
+    /** Stops taking turns, lets those in flight finish, then closes the store. */
+    async stop(): Promise<void> {
+      accepting = false;
+      if (timer) clearInterval(timer);
+      await queue.idle();
+      await o.store.close();
+    },
+  };
+}
+export type Engine = ReturnType<typeof createEngine>;

@@ -1,0 +1,41 @@
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import { createEngine, type Engine } from './engine.ts';
+import { loadPack } from './packs/load.ts';
+import { fileSecret } from './secrets.ts';
+import type { Store } from './store.ts';
+import { createApp } from './http/app.ts';
+import { openStore } from './open-store.ts';
+import { createHub } from '../adapters/web-chat/hub.ts';
+import { createWebChannel } from '../adapters/web-chat/channel.ts';
+
+/** Everything the server needs, built from configuration; `serve` and the tests share it. */
+export function buildService(config: Config, log: Logger, overrides: { now?: () => Date; store?: Store } = {}) {
+  const pack = loadPack(config.BOT);
+  const store = overrides.store ?? openStore(config);
+  const hub = createHub();
+  const engine: Engine = createEngine({ pack, store, log, channels: [createWebChannel(hub)], ...(overrides.now ? { now: overrides.now } : {}) });
+  const dataDir = resolve(config.DATA_DIR);
+  let apiToken = config.API_TOKEN;
+  if (!apiToken) {
+    const secret = fileSecret(dataDir, 'api-token');
+    apiToken = secret.value;
+    log.info({ file: secret.path }, secret.created ? 'API_TOKEN not set: generated one and stored it in this file' : 'API_TOKEN not set: using the one stored in this file');
+  }
+  if (!config.WEB_IDENTITY_SECRET) {
+    log.warn('WEB_IDENTITY_SECRET not set: the web chat runs open (any caller may use any userId). Set it in production.');
+  }
+  const cookieKey = fileSecret(dataDir, 'web-cookie.key').value;
+  const app = createApp({
+    engine,
+    hub,
+    log,
+    apiToken,
+    cookieKey,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    ...(config.WEB_IDENTITY_SECRET ? { webIdentitySecret: config.WEB_IDENTITY_SECRET } : {}),
+  });
+  return { pack, store, hub, engine, app, apiToken };
+}
+export type Service = ReturnType<typeof buildService>;

@@ -1,0 +1,65 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { OutboxEntry } from '../domain.ts';
+import type { Store } from '../store.ts';
+import type { ChannelAdapter } from '../channels.ts';
+
+export interface OutboxOptions {
+  store: Store;
+  channels: ReadonlyMap<string, ChannelAdapter>;
+  log: Logger;
+  now: () => Date;
+  events: EventEmitter;
+}
+
+const MAX_BACKOFF_MS = 60 * 60 * 1000;
+
+/**
+ * Executes committed effects. Entries leave the store only once done, so a crash between commit and
+ * execution is healed by `drain()` on the next start; failures are retried with backoff, never dropped.
+ */
+export function createOutbox(o: OutboxOptions) {
+  const inFlight = new Set<string>();
+
+  async function execute(entry: OutboxEntry, live: boolean): Promise<void> {
+    if (entry.kind === 'event') {
+      o.events.emit(entry.name, entry.data);
+      return;
+    }
+    const channel = o.channels.get(entry.channel);
+    if (!channel) throw new Error(`no channel adapter "${entry.channel}" is enabled`);
+    await channel.send(entry.channelUserId, entry.message, { conversationId: entry.conversationId, mode: entry.mode, live, n: entry.n });
+  }
+
+  async function run(entries: OutboxEntry[], live: boolean): Promise<void> {
+    for (const entry of entries) {
+      if (inFlight.has(entry.id)) continue;
+      inFlight.add(entry.id);
+      try {
+        await execute(entry, live);
+        await o.store.settleEffect(entry.id, { done: true });
+      } catch (err) {
+        const delay = Math.min(MAX_BACKOFF_MS, 2000 * 2 ** entry.attempts);
+        o.log.warn({ err, effect: entry.id, kind: entry.kind, attempts: entry.attempts + 1 }, 'effect failed; will retry');
+        await o.store.settleEffect(entry.id, { done: false, retryAt: new Date(o.now().getTime() + delay).toISOString() });
+      } finally {
+        inFlight.delete(entry.id);
+      }
+    }
+  }
+
+  /** Runs everything due: on start-up (recovering a crash) and periodically (retries). */
+  async function drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const due = (await o.store.pendingEffects(o.now().toISOString(), 100)).filter((e) => !inFlight.has(e.id));
+      if (due.length === 0) return total;
+      await run(due, false);
+      total += due.length;
+      if (due.length < 100) return total;
+    }
+  }
+
+  return { run, drain, get inFlight() { return inFlight.size; } };
+}
+export type Outbox = ReturnType<typeof createOutbox>;

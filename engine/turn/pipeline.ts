@@ -1,0 +1,221 @@
+import { DateTime } from 'luxon';
+import type { Commit, Conversation, Customer, OfferedChoice, OutboxEntry, Ticket, TranscriptEntry, TurnRecord, Versioned } from '../domain.ts';
+import type { InboundMessage } from '../channels.ts';
+import type { Pack } from '../packs/schema.ts';
+import type { Store } from '../store.ts';
+import type { Understand } from '../understand/index.ts';
+import type { Renderer } from '../i18n.ts';
+import { isAppError } from '../errors.ts';
+import { newId, newTicketId, orderedId } from '../ids.ts';
+import { normalize } from '../understand/text.ts';
+import { deadlinesFor } from '../tickets/deadlines.ts';
+import { initialDialog, step } from '../../flows/dialog.ts';
+import type { Effect, FlowInput, TicketSummary } from '../../flows/types.ts';
+
+export interface TurnDeps {
+  pack: Pack;
+  store: Store;
+  understand: Understand;
+  render: Renderer;
+  now: () => Date;
+}
+
+export interface TurnOutcome {
+  record: TurnRecord;
+  /** Effects committed by this turn, to run now; empty for a duplicate. */
+  effects: OutboxEntry[];
+  duplicate: boolean;
+}
+
+/** A typed label or its number ("2") picks the matching button the bot offered last. */
+export function matchChoice(offered: OfferedChoice[], text: string): string | undefined {
+  const said = normalize(text).replace(/[。.!！\s]+$/u, '');
+  if (!said) return undefined;
+  const byLabel = offered.find((o) => normalize(o.label) === said || o.payload === said);
+  if (byLabel) return byLabel.payload;
+  const n = /^(\d{1,2})$/.exec(said);
+  if (n) return offered[Number(n[1]) - 1]?.payload;
+  return undefined;
+}
+
+function summarize(t: Ticket): TicketSummary {
+  const summary: TicketSummary = {
+    id: t.id,
+    status: t.status,
+    category: t.category,
+    grade: t.grade,
+    respondBy: t.respondBy,
+    resolveBy: t.resolveBy,
+    createdAt: t.createdAt,
+  };
+  const last = [...t.timeline].reverse().find((e) => e.type !== 'note');
+  if (last) summary.lastEvent = last;
+  return summary;
+}
+
+function newCustomer(msg: InboundMessage, now: string): Customer {
+  return {
+    id: newId('cu'),
+    version: 0,
+    identities: [{ channel: msg.channel, channelUserId: msg.channelUserId }],
+    tags: [],
+    complaintTimes: [],
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/**
+ * Loads, understands and steps one message, and assembles everything it changes into one commit.
+ * Pure apart from reads: nothing is written here, so a conflict can simply run it again.
+ */
+export async function prepareTurn(deps: TurnDeps, msg: InboundMessage): Promise<{ commit: Commit; record: TurnRecord }> {
+  const { pack, store } = deps;
+  const now = deps.now().toISOString();
+  const stored = await store.findConversation(msg.channel, msg.channelUserId);
+  const storedCustomer = stored ? await store.getCustomer(stored.customerId) : null;
+  let customer = storedCustomer ?? newCustomer(msg, now);
+  const hint = msg.localeHint && pack.locales.includes(msg.localeHint) ? msg.localeHint : pack.defaultLocale;
+  const conversation: Conversation = stored ?? {
+    id: newId('cv'),
+    channel: msg.channel,
+    channelUserId: msg.channelUserId,
+    customerId: customer.id,
+    version: 0,
+    dialog: initialDialog(hint),
+    offered: [],
+    messageCount: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const openTickets = await store.listTickets({ customerId: customer.id, open: true, limit: 20 });
+  const today = DateTime.fromISO(now, { zone: pack.timeZone }).toISODate()!;
+  const understanding = deps.understand(msg.text, { locale: conversation.dialog.locale, today });
+  const choice = matchChoice(conversation.offered, msg.text);
+  const input: FlowInput = {
+    text: msg.text,
+    understanding,
+    ...(choice ? { choice } : {}),
+    now,
+    pack,
+    customer,
+    openTickets: openTickets.map(summarize),
+    newTicketId: newTicketId(pack.ticketPrefix, now, pack.timeZone),
+    deadlines: (grade) => deadlinesFor(pack, grade, now),
+  };
+  const result = step(conversation.dialog, input);
+  const locale = result.state.locale;
+
+  // Tickets touched by this turn: the one it files, and any existing one a handoff is recorded on.
+  const tickets = new Map<string, Versioned<Ticket>>();
+  const outbox: OutboxEntry[] = [];
+  const event = (name: 'handoff' | 'ticket_created', data: Record<string, unknown>) =>
+    outbox.push({ id: orderedId('ob'), kind: 'event', conversationId: conversation.id, name, data, createdAt: now, notBefore: now, attempts: 0 });
+  const replies = result.effects.filter((e): e is Extract<Effect, { type: 'reply' }> => e.type === 'reply').map((e) => deps.render(e.reply, locale));
+  let customerChanged = !storedCustomer;
+
+  for (const effect of result.effects) {
+    if (effect.type === 'create_ticket') {
+      const ticket: Ticket = {
+        ...effect.ticket,
+        version: 0,
+        customerId: customer.id,
+        conversationId: conversation.id,
+        channel: msg.channel,
+        updatedAt: now,
+        timeline: [{ at: now, type: 'created', by: 'bot' }],
+      };
+      tickets.set(ticket.id, { value: ticket, expectedVersion: null });
+      customer = { ...customer, complaintTimes: [...customer.complaintTimes, now].slice(-50), updatedAt: now };
+      customerChanged = true;
+      event('ticket_created', { ticketId: ticket.id, grade: ticket.grade, category: ticket.category });
+    } else if (effect.type === 'set_phone') {
+      customer = { ...customer, phone: effect.phone, updatedAt: now };
+      customerChanged = true;
+    } else if (effect.type === 'handoff') {
+      if (effect.ticketId) {
+        let entry = tickets.get(effect.ticketId);
+        if (!entry) {
+          const existing = await store.getTicket(effect.ticketId);
+          if (existing) entry = { value: existing, expectedVersion: existing.version };
+        }
+        if (entry) {
+          entry.value = {
+            ...entry.value,
+            handoffReason: effect.reason,
+            updatedAt: now,
+            timeline: [...entry.value.timeline, { at: now, type: 'handoff', by: 'bot', data: { reason: effect.reason } }],
+          };
+          tickets.set(effect.ticketId, entry);
+        }
+      }
+      event('handoff', { conversationId: conversation.id, reason: effect.reason, ticketId: effect.ticketId ?? null });
+    } else if (effect.type === 'ticket_event') {
+      const entry = tickets.get(effect.ticketId);
+      if (entry) entry.value = { ...entry.value, timeline: [...entry.value.timeline, effect.event] };
+    }
+  }
+
+  let n = conversation.messageCount;
+  const messages: TranscriptEntry[] = [{ conversationId: conversation.id, n: n++, author: 'customer', text: msg.text, at: now }];
+  for (const reply of replies) {
+    const entry: TranscriptEntry = { conversationId: conversation.id, n: n++, author: 'bot', text: reply.text, at: now };
+    if (reply.quickReplies) entry.quickReplies = reply.quickReplies;
+    messages.push(entry);
+    outbox.push({
+      id: orderedId('ob'),
+      kind: 'send',
+      conversationId: conversation.id,
+      channel: msg.channel,
+      channelUserId: msg.channelUserId,
+      mode: 'reply',
+      n: entry.n,
+      message: reply,
+      createdAt: now,
+      notBefore: now,
+      attempts: 0,
+    });
+  }
+  const lastButtons = [...replies].reverse().find((r) => r.quickReplies?.length)?.quickReplies ?? [];
+  const next: Conversation = {
+    ...conversation,
+    customerId: customer.id,
+    dialog: result.state,
+    offered: replies.length ? lastButtons : conversation.offered,
+    messageCount: n,
+    updatedAt: now,
+  };
+  if (customer.locale !== locale) {
+    customer = { ...customer, locale, updatedAt: now };
+    customerChanged = true;
+  }
+  const record: TurnRecord = { conversationId: conversation.id, replies, status: next.dialog.status };
+  if (next.dialog.ticketId) record.ticketId = next.dialog.ticketId;
+  const commit: Commit = {
+    dedupe: { key: `${msg.channel}:${msg.messageId}`, record },
+    conversation: { value: next, expectedVersion: stored ? stored.version : null },
+    tickets: [...tickets.values()],
+    messages,
+    effects: outbox,
+  };
+  if (customerChanged) commit.customers = [{ value: customer, expectedVersion: storedCustomer ? storedCustomer.version : null }];
+  return { commit, record };
+}
+
+/** Runs a turn to a committed state; retries when another writer got there first (a CONFLICT). */
+export async function commitTurn(deps: TurnDeps, msg: InboundMessage): Promise<TurnOutcome> {
+  const key = `${msg.channel}:${msg.messageId}`;
+  for (let attempt = 0; ; attempt++) {
+    const prior = await deps.store.getTurnRecord(key);
+    if (prior) return { record: prior, effects: [], duplicate: true };
+    const { commit, record } = await prepareTurn(deps, msg);
+    try {
+      await deps.store.commit(commit);
+      return { record, effects: commit.effects ?? [], duplicate: false };
+    } catch (err) {
+      if (isAppError(err, 'DUPLICATE')) continue;
+      if (isAppError(err, 'CONFLICT') && attempt < 4) continue;
+      throw err;
+    }
+  }
+}

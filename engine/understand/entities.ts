@@ -1,0 +1,243 @@
+import { DateTime } from 'luxon';
+import type { Pack } from '../packs/schema.ts';
+import type { AmountEntity, DateEntity, Entities } from './types.ts';
+import { normalize } from './text.ts';
+
+// Mainland mobiles (optionally +86), or any E.164 number. Separators customers type (space, dash) are allowed.
+const PHONE_RE = /(?<![\d+])(?:(?:\+|00)86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)|(?<![\d])\+[1-9](?:[ -]?\d){7,14}(?!\d)/g;
+
+/** Canonical form of a phone number, or null when it is neither a mainland mobile nor E.164. */
+export function normalizePhone(raw: string): string | null {
+  const compact = raw.normalize('NFKC').replace(/[\s\-()]/g, '');
+  const mainland = /^(?:(?:\+|00)86)?(1[3-9]\d{9})$/.exec(compact);
+  if (mainland) return mainland[1]!;
+  if (/^\+[1-9]\d{7,14}$/.test(compact)) return compact;
+  return null;
+}
+
+export const TICKET_ID_RE = /\b[A-Z]{1,4}-\d{8}-[0-9A-Z]{6}\b/g;
+
+const CN_DIGITS: Record<string, number> = { 零: 0, 〇: 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
+const CN_UNITS: Record<string, number> = { 十: 10, 百: 100, 千: 1000, 万: 10_000 };
+
+/** Chinese numerals up to the tens of thousands (两百五十, 三千, 十二). */
+export function parseChineseNumber(s: string): number | null {
+  if (!s) return null;
+  let total = 0;
+  let section = 0;
+  let digit = 0;
+  let seen = false;
+  for (const ch of s) {
+    if (ch in CN_DIGITS) {
+      digit = CN_DIGITS[ch]!;
+      seen = true;
+    } else if (ch in CN_UNITS) {
+      const unit = CN_UNITS[ch]!;
+      if (unit === 10_000) {
+        total += (section + digit) * unit;
+        section = 0;
+      } else {
+        section += (digit || (unit === 10 ? 1 : 0)) * unit;
+      }
+      digit = 0;
+      seen = true;
+    } else return null;
+  }
+  return seen ? total + section + digit : null;
+}
+
+const CURRENCY_WORDS: Array<[RegExp, string]> = [
+  [/^(?:元|块钱?|人民币|rmb|cny|yuan|¥|￥)$/i, 'CNY'],
+  [/^(?:美元|美金|usd|us\$|\$|dollars?|bucks?)$/i, 'USD'],
+  [/^(?:港币|港元|hkd|hk\$)$/i, 'HKD'],
+  [/^(?:新台币|台币|ntd|twd|nt\$)$/i, 'TWD'],
+  [/^(?:欧元|eur|€|euros?)$/i, 'EUR'],
+  [/^(?:英镑|gbp|£|pounds?)$/i, 'GBP'],
+];
+
+function currencyOf(word: string, fallback: string): string {
+  for (const [re, code] of CURRENCY_WORDS) if (re.test(word.trim())) return code;
+  return fallback;
+}
+
+const NUM = String.raw`\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?`;
+const CN_NUM = '[零〇一二两三四五六七八九十百千万]+';
+const PREFIX_CUR = String.raw`(?:hk\$|nt\$|us\$|rmb|cny|usd|hkd|twd|eur|gbp|[¥￥$€£])`;
+const SUFFIX_CUR = String.raw`(?:块钱|块|元|人民币|美元|美金|港币|港元|新台币|台币|欧元|英镑|rmb|cny|yuan|usd|hkd|twd|dollars?|bucks|euros?|pounds?)`;
+const AMOUNT_RE = new RegExp(
+  `(${PREFIX_CUR})\\s?(${NUM})|(${NUM}|${CN_NUM})\\s?(${SUFFIX_CUR})(?![a-z])`,
+  'gi',
+);
+
+function amounts(text: string, fallbackCurrency: string): AmountEntity[] {
+  const out: AmountEntity[] = [];
+  for (const m of text.matchAll(AMOUNT_RE)) {
+    const [whole, pre, preNum, postNum, post] = m;
+    const raw = (preNum ?? postNum ?? '').replace(/,/g, '');
+    const value = /^\d/.test(raw) ? Number(raw) : parseChineseNumber(raw);
+    if (value === null || !Number.isFinite(value)) continue;
+    out.push({ text: whole.trim(), value, currency: currencyOf(pre ?? post ?? '', fallbackCurrency) });
+  }
+  return out;
+}
+
+const WEEKDAYS_ZH: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 日: 7, 天: 7 };
+const WEEKDAYS_EN = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+const MONTHS_EN = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+function pastWeekday(today: DateTime, weekday: number, lastWeek: boolean): DateTime {
+  if (lastWeek) return today.startOf('week').minus({ weeks: 1 }).plus({ days: weekday - 1 });
+  return today.minus({ days: (today.weekday - weekday + 7) % 7 });
+}
+
+function clock(hour: number, minute: number, meridiem: string | undefined): string | undefined {
+  let h = hour;
+  if (meridiem && /下午|晚上|晚|傍晚|pm|p\.m\./i.test(meridiem) && h < 12) h += 12;
+  if (meridiem && /凌晨|上午|早上|am|a\.m\./i.test(meridiem) && h === 12) h = 0;
+  if (h > 23 || minute > 59) return undefined;
+  return `${String(h).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
+}
+
+interface DateRule {
+  re: RegExp;
+  date(m: RegExpMatchArray, today: DateTime): DateTime | undefined;
+}
+
+const DATE_RULES: DateRule[] = [
+  { re: /(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?/g, date: (m) => DateTime.fromObject({ year: +m[1]!, month: +m[2]!, day: +m[3]! }) },
+  {
+    re: /(?<!\d)(\d{1,2})月(\d{1,2})[日号]/g,
+    date: (m, t) => recentPast(t, +m[1]!, +m[2]!),
+  },
+  { re: /大前天/g, date: (_m, t) => t.minus({ days: 3 }) },
+  { re: /前天|day before yesterday/g, date: (_m, t) => t.minus({ days: 2 }) },
+  { re: /昨天|昨晚|昨日|yesterday|last night/g, date: (_m, t) => t.minus({ days: 1 }) },
+  { re: /今天|今早|今晚|今日|今天早上|this morning|this afternoon|tonight|today/g, date: (_m, t) => t },
+  { re: /(\d+|[一二两三四五六七八九十]+)\s*(?:天前|天之前)/g, date: (m, t) => t.minus({ days: numberOf(m[1]!) }) },
+  { re: /(\d+|a|one|two|three|four|five|six|seven)\s+days?\s+ago/g, date: (m, t) => t.minus({ days: numberOf(m[1]!) }) },
+  {
+    re: /(上|这|本)?(?:个)?(?:周|星期|礼拜)([一二三四五六日天])/g,
+    date: (m, t) => pastWeekday(t, WEEKDAYS_ZH[m[2]!]!, m[1] === '上'),
+  },
+  {
+    re: /(last|this|on)?\s*(monday|tuesday|wednesday|thursday|friday|saturday|sunday)/g,
+    // English "last Monday" is usually the most recent one, not the one in the previous week.
+    date: (m, t) => {
+      const d = pastWeekday(t, WEEKDAYS_EN.indexOf(m[2]!) + 1, false);
+      return m[1] === 'last' && d.hasSame(t, 'day') ? d.minus({ weeks: 1 }) : d;
+    },
+  },
+  {
+    re: /\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b/g,
+    date: (m, t) => recentPast(t, MONTHS_EN.indexOf(m[1]!) + 1, +m[2]!),
+  },
+  {
+    re: /\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b/g,
+    date: (m, t) => recentPast(t, MONTHS_EN.indexOf(m[2]!) + 1, +m[1]!),
+  },
+];
+
+const TIME_RE = /(凌晨|早上|上午|中午|下午|傍晚|晚上|晚)?\s*(\d{1,2}|[一二两三四五六七八九十]+)\s*(?:点|點|时)\s*(半|(\d{1,2})\s*分?)?|(?<!\d)(\d{1,2}):(\d{2})\s*(am|pm|a\.m\.|p\.m\.)?|(?<![\d:])(\d{1,2})\s*(am|pm|a\.m\.|p\.m\.)/gi;
+
+function numberOf(s: string): number {
+  if (/^\d+$/.test(s)) return Number(s);
+  const en: Record<string, number> = { a: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7 };
+  return en[s] ?? parseChineseNumber(s) ?? 0;
+}
+
+/** A month/day without a year means the most recent such day, not one in the future. */
+function recentPast(today: DateTime, month: number, day: number): DateTime | undefined {
+  let d = DateTime.fromObject({ year: today.year, month, day }, { zone: today.zone });
+  if (!d.isValid) return undefined;
+  if (d > today.endOf('day')) d = d.minus({ years: 1 });
+  return d;
+}
+
+function dates(text: string, today: DateTime): DateEntity[] {
+  const out: DateEntity[] = [];
+  const taken: Array<[number, number]> = [];
+  for (const rule of DATE_RULES) {
+    for (const m of text.matchAll(rule.re)) {
+      const start = m.index ?? 0;
+      const end = start + m[0].length;
+      if (taken.some(([a, b]) => start < b && end > a)) continue;
+      const d = rule.date(m, today);
+      if (!d || !d.isValid) continue;
+      taken.push([start, end]);
+      out.push({ text: m[0].trim(), date: d.toISODate()!, _at: start } as DateEntity & { _at: number });
+    }
+  }
+  for (const m of text.matchAll(TIME_RE)) {
+    const start = m.index ?? 0;
+    let time: string | undefined;
+    if (m[2]) {
+      const minute = m[3] === '半' ? 30 : m[4] ? Number(m[4]) : 0;
+      time = clock(numberOf(m[2]), minute, m[1]);
+    } else if (m[5]) time = clock(Number(m[5]), Number(m[6]), m[7]);
+    else if (m[8]) time = clock(Number(m[8]), 0, m[9]);
+    if (!time) continue;
+    // A time belongs to the date just before it ("昨天晚上8点"); a lone time means today.
+    const owner = (out as Array<DateEntity & { _at: number }>).filter((d) => d._at <= start && !d.time).pop();
+    if (owner) {
+      owner.time = time;
+      owner.text = text.slice(owner._at, start + m[0].length).trim();
+    } else out.push({ text: m[0].trim(), date: today.toISODate()!, time, _at: start } as DateEntity & { _at: number });
+  }
+  return (out as Array<DateEntity & { _at: number }>)
+    .sort((a, b) => a._at - b._at)
+    .map(({ _at: _ignored, ...d }) => d);
+}
+
+export interface EntityContext {
+  pack: Pick<Pack, 'details' | 'timeZone' | 'defaultLocale'>;
+  today?: string;
+}
+
+/** Entities in `raw` (the customer's own text, any script). Numbers are read from the NFKC form. */
+export function extractEntities(raw: string, ctx: EntityContext): Entities {
+  const text = normalize(raw);
+  const zone = ctx.pack.timeZone;
+  const today = ctx.today ? DateTime.fromISO(ctx.today, { zone }) : DateTime.now().setZone(zone);
+  const phones: string[] = [];
+  const phoneSpans: Array<[number, number]> = [];
+  for (const m of text.matchAll(PHONE_RE)) {
+    const phone = normalizePhone(m[0]);
+    if (phone && !phones.includes(phone)) phones.push(phone);
+    phoneSpans.push([m.index ?? 0, (m.index ?? 0) + m[0].length]);
+  }
+  const ticketIds = [...raw.normalize('NFKC').toUpperCase().matchAll(TICKET_ID_RE)].map((m) => m[0]);
+  const details: Record<string, string[]> = {};
+  const cued = new Set<string>();
+  for (const [id, kind] of Object.entries(ctx.pack.details)) {
+    const full = new RegExp(`^(?:${kind.pattern})$`);
+    const cues = Object.values(kind.cues).flat().map((c) => normalize(c));
+    for (const cue of cues) {
+      let from = 0;
+      for (;;) {
+        const at = text.indexOf(cue, from);
+        if (at < 0) break;
+        from = at + cue.length;
+        const after = /^(?:[\s:：#=]|是|为|号|no\.?|is){0,6}([a-z0-9-]{4,30})/i.exec(text.slice(from));
+        if (after && full.test(after[1]!)) {
+          (details[id] ??= []).includes(after[1]!) || details[id]!.push(after[1]!);
+          cued.add(after[1]!);
+        }
+      }
+    }
+  }
+  const numbers: string[] = [];
+  for (const m of text.matchAll(/(?<![a-z0-9-])[a-z0-9]*\d[a-z0-9]{3,}(?![a-z0-9])/gi)) {
+    const at = m.index ?? 0;
+    if (phoneSpans.some(([a, b]) => at >= a && at < b)) continue;
+    if (!/\d{4,}/.test(m[0]) || cued.has(m[0]) || /^(19|20)\d{2}$/.test(m[0])) continue;
+    numbers.push(m[0]);
+  }
+  const currency = ctx.pack.defaultLocale === 'en' ? 'USD' : ctx.pack.defaultLocale === 'zh-TW' ? 'TWD' : 'CNY';
+  return { phones, details, numbers, dates: dates(text, today), amounts: amounts(text, currency), ticketIds };
+}
+
+/** The first uncued number that fits a detail's pattern, for when the bot has just asked for that detail. */
+export function detailFromNumbers(numbers: string[], pattern: string): string | undefined {
+  const full = new RegExp(`^(?:${pattern})$`, 'i');
+  return numbers.find((n) => full.test(n));
+}

@@ -1,0 +1,129 @@
+import type { Grade, Locale, Pack, RiskSignal } from '../packs/schema.ts';
+import { readEmotion, INSULTS } from './emotion.ts';
+import { extractEntities } from './entities.ts';
+import { classifyIntent } from './intent.ts';
+import { TfIdfIndex } from './tfidf.ts';
+import { containsTerm, countCjk, countLatinLetters, normalize, simplifiedCount, traditionalCount } from './text.ts';
+import type { Understanding, UnderstandContext } from './types.ts';
+
+export type Understand = (text: string, context?: UnderstandContext) => Understanding;
+
+const GRADE_RANK: Record<Grade, number> = { ordinary: 0, urgent: 1, major: 2 };
+export function maxGrade(a: Grade, b: Grade): Grade {
+  return GRADE_RANK[a] >= GRADE_RANK[b] ? a : b;
+}
+
+// Government and regulator hotlines every mainland customer knows; a mention is a regulator signal in any pack.
+const HOTLINES = /(?<!\d)(12315|12345|12398|12378|12363|12358)(?!\d)/;
+const MAJOR_SIGNALS: RiskSignal[] = ['media', 'legal', 'regulator', 'safety', 'mass'];
+
+const DEMANDS: Array<[string, string[]]> = [
+  ['refund', ['退款', '退钱', '退还', '返还', '退回', 'refund', 'money back', 'reimburse']],
+  ['compensation', ['赔偿', '补偿', '赔钱', '赔我', 'compensate', 'compensation', 'damages']],
+  ['repair', ['维修', '修好', '修一下', '抢修', '恢复供电', '尽快来电', '来修', 'fix', 'repair', 'restore']],
+  ['apology', ['道歉', '赔礼', 'apologize', 'apologise', 'apology']],
+  ['explanation', ['解释', '说法', '给个说法', '说清楚', 'explain', 'explanation']],
+  ['replacement', ['更换', '换一个', '换新', 'replace', 'replacement', 'exchange']],
+  ['correction', ['更正', '改正', '重新计算', '重算', 'correct the bill', 'recalculate', 'fix the bill']],
+];
+
+function detectLocale(raw: string, fallback: Locale): { language: 'zh' | 'en'; locale: Locale } {
+  const han = countCjk(raw);
+  const latin = countLatinLetters(raw);
+  if (han === 0 && latin === 0) return { language: fallback === 'en' ? 'en' : 'zh', locale: fallback };
+  if (han > 0 && han * 3 >= latin) {
+    const trad = traditionalCount(raw);
+    const simp = simplifiedCount(raw);
+    const locale: Locale = trad > simp ? 'zh-TW' : simp > trad ? 'zh-CN' : fallback === 'en' ? 'zh-CN' : fallback;
+    return { language: 'zh', locale };
+  }
+  return { language: 'en', locale: 'en' };
+}
+
+/** Builds the understanding function for one pack: indexes are made once, each call is pure and synchronous. */
+export function createUnderstander(pack: Pack): Understand {
+  const faqIndex = new Map<Locale, TfIdfIndex>();
+  for (const [locale, entries] of Object.entries(pack.faq) as Array<[Locale, Pack['faq'][Locale]]>) {
+    faqIndex.set(locale, new TfIdfIndex((entries ?? []).flatMap((e) => e.questions.map((q) => ({ label: e.id, text: q })))));
+  }
+  const categoryIndex = new TfIdfIndex(
+    pack.categories.flatMap((c) =>
+      Object.values(c.examples)
+        .flat()
+        .map((text) => ({ label: c.id, text })),
+    ),
+  );
+  const keywords = pack.categories.map((c) => ({
+    id: c.id,
+    terms: Object.values(c.keywords).flat().map((k) => normalize(k)),
+  }));
+  const risk = Object.values(pack.riskKeywords)
+    .flat()
+    .map((r) => ({ signal: r!.signal, terms: r!.terms.map((t) => normalize(t)) }));
+  const gradeOf = new Map(pack.categories.map((c) => [c.id, c.grade]));
+
+  const faqFor = (locale: Locale): TfIdfIndex | undefined =>
+    faqIndex.get(locale) ?? (locale === 'zh-TW' ? faqIndex.get('zh-CN') : locale === 'zh-CN' ? faqIndex.get('zh-TW') : undefined) ??
+    faqIndex.get(pack.defaultLocale);
+
+  return (text, context = {}) => {
+    const norm = normalize(text);
+    const { language, locale } = detectLocale(text, context.locale ?? pack.defaultLocale);
+
+    const signals = new Set<RiskSignal>();
+    for (const r of risk) if (r.terms.some((t) => containsTerm(norm, t))) signals.add(r.signal);
+    if (HOTLINES.test(norm)) signals.add('regulator');
+
+    const insults = INSULTS.filter((w) => containsTerm(norm, w)).length;
+    const threat = signals.has('media') || signals.has('legal') || signals.has('regulator') ? 0.15 : 0;
+    const emotion = readEmotion(text, norm, Math.min(0.4, insults * 0.3 + threat));
+
+    const catKeyword = keywords
+      .map((k) => ({ id: k.id, hits: k.terms.filter((t) => containsTerm(norm, t)).length }))
+      .filter((k) => k.hits > 0 && k.id !== 'other')
+      .sort((a, b) => b.hits - a.hits);
+    const catSimilar = categoryIndex.rank(text, 2);
+    let category: Understanding['category'] = null;
+    const topSim = catSimilar[0];
+    const topKw = catKeyword[0];
+    if (topKw && (!topSim || topSim.label === topKw.id || topSim.score < 0.45)) {
+      category = { id: topKw.id, confidence: Math.min(0.95, 0.55 + 0.15 * topKw.hits + (topSim?.label === topKw.id ? topSim.score / 3 : 0)) };
+    } else if (topSim && topSim.score >= 0.3 && topSim.label !== 'other') {
+      const margin = topSim.score - (catSimilar[1]?.score ?? 0);
+      category = { id: topSim.label, confidence: Math.min(0.9, topSim.score + margin / 2) };
+    }
+
+    const faqTop = faqFor(locale)?.rank(text, 2) ?? [];
+    const faqBest = faqTop[0];
+    const faq = faqBest && faqBest.score >= 0.3 ? { id: faqBest.label, score: faqBest.score } : null;
+
+    const entities = extractEntities(text, { pack, today: context.today });
+    const intent = classifyIntent({
+      norm,
+      negative: emotion.label === 'none' ? 0 : emotion.intensity,
+      categoryScore: category?.confidence ?? 0,
+      faqScore: faq?.score ?? 0,
+      hasTicketId: entities.ticketIds.length > 0,
+    });
+
+    let severity: Grade = category ? (gradeOf.get(category.id) ?? 'ordinary') : 'ordinary';
+    if ([...signals].some((s) => MAJOR_SIGNALS.includes(s))) severity = 'major';
+    else if (signals.has('repeat')) severity = maxGrade(severity, 'urgent');
+
+    const demands = DEMANDS.filter(([, words]) => words.some((w) => containsTerm(norm, w))).map(([kind]) => kind);
+
+    return {
+      language,
+      locale,
+      intent,
+      category,
+      faq,
+      sentiment: emotion.sentiment,
+      emotion: { label: emotion.label, intensity: emotion.intensity },
+      severity,
+      signals: [...signals],
+      demands,
+      entities,
+    };
+  };
+}

@@ -1,0 +1,78 @@
+import type { Intent } from './types.ts';
+import { containsTerm, contentSize } from './text.ts';
+
+// Phrase lists on normalised text. "short" intents (affirm, deny, thanks ...) only count when the message
+// is mostly that phrase, so "不对劲的电表" is not a denial and "ok so my bill doubled" is not an affirmation.
+const HUMAN = ['转人工', '人工客服', '人工服务', '找人工', '要人工', '人工', '真人', '客服人员', '接线员', '找你们领导', '找你们经理',
+  '找主管', '叫你们领导', 'human', 'agent', 'real person', 'representative', 'operator', 'speak to someone', 'talk to someone',
+  'talk to a person', 'speak to a person', 'live person', 'your manager', 'supervisor', 'customer service rep'];
+const PROGRESS = ['进度', '进展', '处理得怎么样', '处理的怎么样', '处理好了没', '怎么样了', '有结果了吗', '有结果没', '到哪一步',
+  '查询投诉', '查投诉', '投诉状态', '处理到哪', '什么时候处理', '还没处理', '有回复吗', 'progress', 'status of my complaint',
+  'any update', 'any news', 'update on my complaint', 'status update', 'where is my complaint', 'what happened to my complaint',
+  'check my complaint', 'my ticket', 'complaint status', 'been resolved yet', 'heard nothing'];
+const CANCEL = ['取消', '不投诉了', '算了不用了', '不用了', '不需要了', '撤销投诉', '撤回', 'cancel', 'never mind', 'nevermind',
+  'forget it', 'stop', 'quit', 'abort', 'withdraw'];
+const RESTART = ['重新开始', '重来', '从头开始', '重新填', 'start over', 'restart', 'start again', 'begin again'];
+const GREETING = ['你好', '您好', '在吗', '在不在', '有人吗', '早上好', '下午好', '晚上好', '哈喽', 'hi', 'hello', 'hey',
+  'good morning', 'good afternoon', 'good evening', 'anyone there', 'yo'];
+const THANKS = ['谢谢', '多谢', '感谢', '谢了', '辛苦了', 'thanks', 'thank you', 'thx', 'cheers', 'appreciate it', 'ty'];
+const AFFIRM = ['是的', '是', '对', '对的', '没错', '确认', '确定', '好的', '好', '可以', '嗯', '嗯嗯', '行', '没问题', '正确', '对啊',
+  'yes', 'yeah', 'yep', 'yup', 'correct', 'right', 'confirm', 'confirmed', 'ok', 'okay', 'sure', "that's right", 'exactly', 'y'];
+const DENY = ['不对', '不是', '错了', '不', '有误', '不正确', '否', '不确认', '搞错了', 'no', 'nope', 'wrong', 'incorrect',
+  'not right', "that's wrong", 'not quite', 'n'];
+// Saying so outright is enough on its own; the other words only add up.
+const EXPLICIT_COMPLAINT = ['投诉', '举报', '维权', '我要反映', 'complain', 'complaint', 'file a complaint', 'report a problem'];
+const COMPLAINT = ['反映', '问题', '故障', '不满', '差评', '维权', '要求赔偿', '坏了', '不行', '没人管', '一直',
+  'problem', 'issue', 'broken', 'not working', "doesn't work", 'faulty', 'overcharged', 'wrong',
+  'still no', 'never arrived', 'refund', 'compensat'];
+const QUESTION_ZH = /吗[?？]?$|[?？]|怎么|如何|怎样|什么|哪里|哪儿|哪个|多少|多久|能不能|可不可以|是否|有没有|几点|几天|为啥|请问/;
+const QUESTION_EN = /\?|^(how|what|when|where|which|who|why|can|could|do|does|is|are|will|should|may)\b/;
+
+function mostly(norm: string, phrases: string[], maxExtra: number): boolean {
+  const stripped = norm.replace(/[\s,.!?，。！？~～、…'"“”]+/g, ' ').trim();
+  return phrases.some((p) => {
+    if (stripped === p) return true;
+    if (!containsTerm(stripped, p)) return false;
+    const rest = stripped.replace(p, '').trim();
+    return contentSize(rest) <= maxExtra;
+  });
+}
+
+function hits(norm: string, phrases: string[]): number {
+  return phrases.filter((p) => containsTerm(norm, p)).length;
+}
+
+export interface IntentSignals {
+  norm: string;
+  negative: number;
+  categoryScore: number;
+  faqScore: number;
+  hasTicketId: boolean;
+}
+
+export function classifyIntent(s: IntentSignals): { name: Intent; confidence: number } {
+  const { norm } = s;
+  const size = contentSize(norm);
+  if (hits(norm, HUMAN) > 0 && !/不要人工|不用人工|no human|don't need (an )?agent/.test(norm)) {
+    return { name: 'request_human', confidence: 0.9 };
+  }
+  if (mostly(norm, RESTART, 2)) return { name: 'restart', confidence: 0.85 };
+  if (mostly(norm, CANCEL, 3)) return { name: 'cancel', confidence: 0.85 };
+  if (hits(norm, PROGRESS) > 0 || (s.hasTicketId && size <= 12)) return { name: 'progress', confidence: 0.8 };
+  if (mostly(norm, THANKS, 3)) return { name: 'thanks', confidence: 0.85 };
+  if (mostly(norm, GREETING, 2)) return { name: 'greeting', confidence: 0.85 };
+  if (mostly(norm, DENY, 1)) return { name: 'deny', confidence: 0.8 };
+  if (mostly(norm, AFFIRM, 1)) return { name: 'affirm', confidence: 0.8 };
+  if (/^(不对|不是|错了|no,|no |wrong)/.test(norm)) return { name: 'deny', confidence: 0.6 };
+
+  const isQuestion = QUESTION_ZH.test(norm) || QUESTION_EN.test(norm);
+  const complaintWords = hits(norm, COMPLAINT);
+  const explicit = hits(norm, EXPLICIT_COMPLAINT) > 0 ? 0.35 : 0;
+  const complaintScore = Math.min(1, explicit + 0.45 * s.negative + 0.25 * complaintWords + 0.6 * s.categoryScore);
+  if (isQuestion && s.faqScore >= 0.35 && s.faqScore >= complaintScore) {
+    return { name: 'question', confidence: Math.min(0.95, 0.5 + s.faqScore / 2) };
+  }
+  if (complaintScore >= 0.3) return { name: 'complaint', confidence: Math.min(0.95, 0.4 + complaintScore / 2) };
+  if (isQuestion || s.faqScore >= 0.45) return { name: 'question', confidence: Math.min(0.9, 0.4 + s.faqScore / 2) };
+  return { name: 'other', confidence: 0.5 };
+}

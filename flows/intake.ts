@@ -1,0 +1,382 @@
+import { DateTime } from 'luxon';
+import type { Grade } from '../engine/packs/schema.ts';
+import type { ContactChannel } from '../engine/domain.ts';
+import { maxGrade } from '../engine/understand/index.ts';
+import { detailFromNumbers } from '../engine/understand/entities.ts';
+import { contentSize, normalize } from '../engine/understand/text.ts';
+import type { DialogState, Effect, Flow, FlowInput, Param, QuickReply, StepResult, TicketDraft } from './types.ts';
+import { categoryLabel, choice, localized, maskPhone, say, t } from './replies.ts';
+import { empathyOpening } from './empathy.ts';
+import { tierHandoff } from './tiers.ts';
+import { handOff } from './handoff.ts';
+
+export interface IntakeFields {
+  category?: string;
+  description?: string;
+  occurredAt?: string;
+  occurredText?: string;
+  demand?: string;
+  details: Record<string, string>;
+  phone?: string;
+  contactChannel?: ContactChannel;
+}
+
+export interface IntakeData {
+  fields: IntakeFields;
+  /** The question the customer is answering now. */
+  asking: string | null;
+  /** Details the customer said they do not have; the agent looks them up. */
+  skipped: string[];
+  severity: Grade;
+  signals: string[];
+}
+
+const DONT_KNOW = /不知道|不记得|记不清|忘了|没有|找不到|不清楚|跳过|don'?t (know|have|remember)|not sure|no idea|skip|can'?t find|unknown/;
+const CONTACT_WORDS: Array<[ContactChannel, RegExp]> = [
+  ['sms', /短信|sms|text( me)?|message me/],
+  ['phone', /电话|打给我|致电|call|phone/],
+  ['chat', /这里|聊天|在线|微信|chat|here|online|this app/],
+];
+
+export const FIELD_NAMES = ['category', 'description', 'when', 'demand', 'phone', 'contact'] as const;
+
+function newIntake(): IntakeData {
+  return { fields: { details: {} }, asking: null, skipped: [], severity: 'ordinary', signals: [] };
+}
+
+function categoryOf(input: FlowInput, id: string | undefined) {
+  return input.pack.categories.find((c) => c.id === id);
+}
+
+function missing(data: IntakeData, input: FlowInput): string | null {
+  const f = data.fields;
+  if (!f.category) return 'category';
+  if (!f.description) return 'description';
+  if (!f.occurredAt && !f.occurredText) return 'when';
+  if (!f.demand) return 'demand';
+  for (const d of categoryOf(input, f.category)?.asks ?? []) {
+    if (!f.details[d] && !data.skipped.includes(d)) return `detail:${d}`;
+  }
+  if (!f.phone) return 'phone';
+  if (!f.contactChannel) return 'contact';
+  return null;
+}
+
+function question(field: string, input: FlowInput): Effect {
+  const pack = input.pack;
+  switch (field) {
+    case 'category':
+      return say(
+        'intake.ask_category',
+        undefined,
+        pack.categories.map((c) => choice(`cat:${c.id}`, localized(c.label))),
+      );
+    case 'description':
+      return say('intake.ask_description');
+    case 'when':
+      return say('intake.ask_when', undefined, [choice('when:unknown', t('qr.dont_remember'))]);
+    case 'demand':
+      return say('intake.ask_demand', undefined, [
+        choice('demand:repair', t('demand.repair')),
+        choice('demand:refund', t('demand.refund')),
+        choice('demand:compensation', t('demand.compensation')),
+        choice('demand:apology', t('demand.apology')),
+        choice('demand:explanation', t('demand.explanation')),
+      ]);
+    case 'phone':
+      return say('intake.ask_phone');
+    case 'contact':
+      return say('intake.ask_contact', undefined, [
+        choice('contact:chat', t('contact.chat')),
+        choice('contact:sms', t('contact.sms')),
+        choice('contact:phone', t('contact.phone')),
+      ]);
+    default: {
+      const detail = pack.details[field.slice('detail:'.length)]!;
+      return say('intake.ask_detail', { question: localized(detail.ask) }, [choice('skip', t('qr.dont_have'))]);
+    }
+  }
+}
+
+function demandParam(demand: string): Param {
+  const kind = /^demand:(\w+)$/.exec(demand)?.[1];
+  return kind ? t(`demand.${kind}`) : demand;
+}
+
+function summary(data: IntakeData, input: FlowInput, updated: boolean): Effect {
+  const f = data.fields;
+  const details: Param[] = Object.entries(f.details).map(([id, value]) =>
+    t('intake.summary_detail', { label: localized(input.pack.details[id]!.label), value }),
+  );
+  const when = f.occurredAt ? { time: f.occurredAt } : f.occurredText === 'unknown' ? t('intake.when_unknown') : (f.occurredText ?? '');
+  return say(
+    updated ? 'intake.confirm_updated' : 'intake.confirm',
+    {
+      category: categoryLabel(input.pack, f.category),
+      description: f.description ?? '',
+      when,
+      demand: demandParam(f.demand ?? ''),
+      details: { list: details },
+      phone: maskPhone(f.phone ?? ''),
+      contact: t(`contact.${f.contactChannel ?? 'chat'}`),
+    },
+    [choice('confirm', t('qr.confirm')), choice('edit', t('qr.edit')), choice('cancel', t('qr.cancel'))],
+  );
+}
+
+function whichField(input: FlowInput, data: IntakeData): Effect {
+  const fields: QuickReply[] = [
+    choice('field:category', t('field.category')),
+    choice('field:description', t('field.description')),
+    choice('field:when', t('field.when')),
+    choice('field:demand', t('field.demand')),
+    ...(categoryOf(input, data.fields.category)?.asks ?? []).map((d) =>
+      choice(`field:detail:${d}`, localized(input.pack.details[d]!.label)),
+    ),
+    choice('field:phone', t('field.phone')),
+    choice('field:contact', t('field.contact')),
+  ];
+  return say('intake.ask_which_field', undefined, fields);
+}
+
+function clearField(data: IntakeData, field: string): void {
+  const f = data.fields;
+  if (field === 'category') delete f.category;
+  else if (field === 'description') delete f.description;
+  else if (field === 'when') {
+    delete f.occurredAt;
+    delete f.occurredText;
+  } else if (field === 'demand') delete f.demand;
+  else if (field === 'phone') delete f.phone;
+  else if (field === 'contact') delete f.contactChannel;
+  else if (field.startsWith('detail:')) {
+    const id = field.slice('detail:'.length);
+    delete f.details[id];
+    data.skipped = data.skipped.filter((s) => s !== id);
+  }
+}
+
+/** A date the customer gave, as an ISO instant in the pack's zone, or a bare YYYY-MM-DD when no time was said. */
+function occurred(d: { date?: string; time?: string }, timeZone: string): string | undefined {
+  if (!d.date) return undefined;
+  return d.time ? (DateTime.fromISO(`${d.date}T${d.time}`, { zone: timeZone }).toISO() ?? undefined) : d.date;
+}
+
+/** Takes everything the message says that fills or corrects a field, whatever was asked. Returns fields changed. */
+function absorb(data: IntakeData, input: FlowInput, asking: string | null): string[] {
+  const u = input.understanding;
+  const f = data.fields;
+  const changed: string[] = [];
+  const phone = u.entities.phones[0];
+  if (phone && phone !== f.phone) {
+    if (f.phone) changed.push('phone');
+    f.phone = phone;
+  }
+  for (const [id, values] of Object.entries(u.entities.details)) {
+    const value = values[0];
+    if (value && value !== f.details[id]) {
+      if (f.details[id]) changed.push(`detail:${id}`);
+      f.details[id] = value;
+      data.skipped = data.skipped.filter((s) => s !== id);
+    }
+  }
+  const date = u.entities.dates[0];
+  if (date && (asking !== 'description' || !f.occurredAt)) {
+    const at = occurred(date, input.pack.timeZone);
+    if (at && at !== f.occurredAt) {
+      if (f.occurredAt) changed.push('when');
+      f.occurredAt = at;
+      f.occurredText = date.text;
+    }
+  }
+  if (!f.category && u.category && u.category.confidence >= 0.55) f.category = u.category.id;
+  if (!f.demand && u.demands.length && asking !== 'description') f.demand = `demand:${u.demands[0]}`;
+  for (const s of u.signals) if (!data.signals.includes(s)) data.signals.push(s);
+  data.severity = maxGrade(data.severity, u.severity === 'major' ? 'major' : data.severity);
+  return changed;
+}
+
+type Answer = 'ok' | 'missed';
+
+/** Reads the reply to the question just asked. */
+function answer(data: IntakeData, input: FlowInput, asking: string): Answer {
+  const u = input.understanding;
+  const f = data.fields;
+  const norm = normalize(input.text);
+  const c = input.choice;
+  switch (asking) {
+    case 'category': {
+      if (c?.startsWith('cat:')) f.category = c.slice(4);
+      else if (u.category) f.category = u.category.id;
+      else if (!f.description && contentSize(input.text) >= 4) f.description = input.text.trim();
+      return f.category ? 'ok' : 'missed';
+    }
+    case 'description':
+      if (contentSize(input.text) < 2) return 'missed';
+      f.description = input.text.trim();
+      return 'ok';
+    case 'when':
+      if (c === 'when:unknown' || DONT_KNOW.test(norm)) f.occurredText = 'unknown';
+      else if (!f.occurredAt) {
+        if (contentSize(input.text) < 1) return 'missed';
+        f.occurredText = input.text.trim().slice(0, 100);
+      }
+      return 'ok';
+    case 'demand':
+      if (c?.startsWith('demand:')) f.demand = c;
+      else if (contentSize(input.text) >= 1) f.demand = input.text.trim().slice(0, 300);
+      return f.demand ? 'ok' : 'missed';
+    case 'phone':
+      return f.phone ? 'ok' : 'missed';
+    case 'contact': {
+      const picked = c?.startsWith('contact:') ? (c.slice(8) as ContactChannel) : CONTACT_WORDS.find(([, re]) => re.test(norm))?.[0];
+      if (!picked) return 'missed';
+      f.contactChannel = picked;
+      return 'ok';
+    }
+    default: {
+      const id = asking.slice('detail:'.length);
+      if (f.details[id]) return 'ok';
+      const value = detailFromNumbers(u.entities.numbers, input.pack.details[id]!.pattern);
+      if (value) {
+        f.details[id] = value;
+        return 'ok';
+      }
+      if (c === 'skip' || DONT_KNOW.test(norm)) {
+        data.skipped.push(id);
+        return 'ok';
+      }
+      return 'missed';
+    }
+  }
+}
+
+const RETRY_KEY: Record<string, string> = {
+  phone: 'intake.phone_invalid',
+  category: 'intake.category_unclear',
+  contact: 'intake.contact_unclear',
+};
+
+function ask(data: IntakeData, state: DialogState, input: FlowInput, lead: Effect[]): StepResult {
+  const next = missing(data, input);
+  if (!next) {
+    data.asking = 'confirm';
+    return { state: withIntake(state, data), effects: [...lead, summary(data, input, false)] };
+  }
+  data.asking = next;
+  return { state: withIntake(state, data), effects: [...lead, question(next, input)] };
+}
+
+function withIntake(state: DialogState, data: IntakeData): DialogState {
+  return { ...state, active: { name: intake.name, version: intake.version, data } };
+}
+
+function gradeFor(data: IntakeData, input: FlowInput): Grade {
+  let grade = maxGrade(categoryOf(input, data.fields.category)?.grade ?? 'ordinary', data.severity);
+  if (input.customer.tags.includes(input.pack.tiers.vip.tag)) grade = maxGrade(grade, input.pack.tiers.vip.minGrade);
+  return grade;
+}
+
+/** The ticket for what is known so far; used on confirmation and when a human must take over mid-intake. */
+export function draftTicket(data: IntakeData, input: FlowInput, gradeFloor: Grade = 'ordinary'): TicketDraft {
+  const f = data.fields;
+  const grade = maxGrade(gradeFor(data, input), gradeFloor);
+  const { respondBy, resolveBy } = input.deadlines(grade);
+  const draft: TicketDraft = {
+    id: input.newTicketId,
+    status: 'new',
+    grade,
+    category: f.category ?? 'other',
+    description: f.description ?? input.text.trim(),
+    details: { ...f.details },
+    contact: { channel: f.contactChannel ?? 'chat', ...(f.phone ? { phone: f.phone } : {}) },
+    locale: input.understanding.locale,
+    signals: [...data.signals],
+    escalationLevel: 1,
+    respondBy,
+    resolveBy,
+    createdAt: input.now,
+  };
+  if (f.demand) draft.demand = f.demand;
+  if (f.occurredAt) draft.occurredAt = f.occurredAt;
+  if (f.occurredText) draft.occurredText = f.occurredText;
+  return draft;
+}
+
+function file(data: IntakeData, state: DialogState, input: FlowInput): StepResult {
+  const ticket = draftTicket(data, input);
+  ticket.locale = state.locale;
+  const rule = input.pack.grades[ticket.grade];
+  const effects: Effect[] = [{ type: 'create_ticket', ticket }];
+  if (data.fields.phone && data.fields.phone !== input.customer.phone) effects.push({ type: 'set_phone', phone: data.fields.phone });
+  effects.push(
+    say('intake.filed', {
+      ticketId: ticket.id,
+      grade: localized(rule.label),
+      respondBy: { time: ticket.respondBy },
+      resolveBy: { time: ticket.resolveBy },
+      next: t(`next.${ticket.grade}`, { contact: t(`contact_inline.${ticket.contact.channel}`) }),
+    }),
+  );
+  const done: DialogState = { ...state, active: null, ticketId: ticket.id, misunderstood: 0 };
+  const tier = tierHandoff(input, ticket.grade);
+  if (tier) {
+    const handed = handOff(done, input, tier, ticket.id);
+    return { state: handed.state, effects: [...effects, ...handed.effects] };
+  }
+  return { state: done, effects };
+}
+
+/** Starts an intake from the message that revealed a complaint, keeping everything it already says. */
+export function startIntake(state: DialogState, input: FlowInput): StepResult {
+  const data = newIntake();
+  const u = input.understanding;
+  absorb(data, input, null);
+  // The opening message is the description when it says more than "I want to complain".
+  const descriptive = contentSize(input.text) >= (u.language === 'zh' ? 6 : 5) && !input.choice;
+  if (descriptive) data.fields.description = input.text.trim();
+  return ask(data, { ...state, misunderstood: 0 }, input, empathyOpening(input, data.fields.category));
+}
+
+function stepIntake(data: IntakeData, state: DialogState, input: FlowInput): StepResult {
+  const u = input.understanding;
+  const c = input.choice;
+  if (c === 'cancel' || u.intent.name === 'cancel') {
+    return { state: { ...state, active: null, misunderstood: 0 }, effects: [say('intake.cancelled', undefined, [choice('menu:complaint', t('qr.complaint'))])] };
+  }
+  if (c === 'restart' || u.intent.name === 'restart') {
+    return ask(newIntake(), { ...state, misunderstood: 0 }, input, [say('intake.restarted')]);
+  }
+  const asking = data.asking;
+  const next = structuredClone(data);
+  const changed = absorb(next, input, asking);
+
+  if (asking === 'confirm') {
+    if (c === 'confirm' || (u.intent.name === 'affirm' && changed.length === 0)) return file(next, state, input);
+    if (changed.length > 0) {
+      next.asking = 'confirm';
+      return { state: withIntake({ ...state, misunderstood: 0 }, next), effects: [summary(next, input, true)] };
+    }
+    if (c === 'edit' || u.intent.name === 'deny') {
+      next.asking = 'which_field';
+      return { state: withIntake({ ...state, misunderstood: 0 }, next), effects: [whichField(input, next)] };
+    }
+    return { state: withIntake({ ...state, misunderstood: state.misunderstood + 1 }, next), effects: [say('intake.confirm_unclear'), summary(next, input, false)] };
+  }
+  if (asking === 'which_field') {
+    const field = c?.startsWith('field:') ? c.slice(6) : null;
+    if (!field) {
+      return { state: withIntake({ ...state, misunderstood: state.misunderstood + 1 }, next), effects: [whichField(input, next)] };
+    }
+    clearField(next, field);
+    next.asking = field;
+    return { state: withIntake({ ...state, misunderstood: 0 }, next), effects: [question(field, input)] };
+  }
+  if (asking && answer(next, input, asking) === 'missed') {
+    const retry = RETRY_KEY[asking] ?? 'intake.answer_unclear';
+    return { state: withIntake({ ...state, misunderstood: state.misunderstood + 1 }, next), effects: [say(retry), question(asking, input)] };
+  }
+  return ask(next, { ...state, misunderstood: 0 }, input, changed.length ? [say('intake.noted_correction')] : []);
+}
+
+export const intake: Flow<IntakeData> = { name: 'intake', version: 1, step: stepIntake };
