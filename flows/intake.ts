@@ -38,6 +38,8 @@ const CONTACT_WORDS: Array<[ContactChannel, RegExp]> = [
   ['chat', /这里|聊天|在线|微信|chat|here|online|this app/],
 ];
 
+const REQUEST_ONLY = /我要|我想|我需要|投诉一下|投诉|反映一下|举报|i want to|i'd like to|i would like to|file|make|lodge|a complaint|complaint|complain|please|hello|hi|你好|您好/g;
+
 export const FIELD_NAMES = ['category', 'description', 'when', 'demand', 'phone', 'contact'] as const;
 
 function newIntake(): IntakeData {
@@ -108,7 +110,14 @@ function summary(data: IntakeData, input: FlowInput, updated: boolean): Effect {
   const details: Param[] = Object.entries(f.details).map(([id, value]) =>
     t('intake.summary_detail', { label: localized(input.pack.details[id]!.label), value }),
   );
-  const when = f.occurredAt ? { time: f.occurredAt } : f.occurredText === 'unknown' ? t('intake.when_unknown') : (f.occurredText ?? '');
+  // A bare date keeps the customer's own words beside it ("22 Nov (the night before last)").
+  const when: Param = f.occurredAt
+    ? f.occurredText && !f.occurredAt.includes('T')
+      ? t('intake.when_with_words', { date: { time: f.occurredAt }, words: f.occurredText })
+      : { time: f.occurredAt }
+    : f.occurredText === 'unknown'
+      ? t('intake.when_unknown')
+      : (f.occurredText ?? '');
   return say(
     updated ? 'intake.confirm_updated' : 'intake.confirm',
     {
@@ -333,7 +342,8 @@ export function startIntake(state: DialogState, input: FlowInput): StepResult {
   const u = input.understanding;
   absorb(data, input, null);
   // The opening message is the description when it says more than "I want to complain".
-  const descriptive = contentSize(input.text) >= (u.language === 'zh' ? 6 : 5) && !input.choice;
+  const said = normalize(input.text).replace(REQUEST_ONLY, ' ');
+  const descriptive = contentSize(said) >= (u.language === 'zh' ? 5 : 4) && !input.choice;
   if (descriptive) data.fields.description = input.text.trim();
   return ask(data, { ...state, misunderstood: 0 }, input, empathyOpening(input, data.fields.category));
 }

@@ -163,8 +163,11 @@ function dates(text: string, today: DateTime): DateEntity[] {
       if (taken.some(([a, b]) => start < b && end > a)) continue;
       const d = rule.date(m, today);
       if (!d || !d.isValid) continue;
-      taken.push([start, end]);
-      out.push({ text: m[0].trim(), date: d.toISODate()!, _at: start } as DateEntity & { _at: number });
+      // "昨天晚上", "yesterday evening": keep the part of day in the text even without an hour.
+      const part = /^\s*(早上|上午|中午|下午|傍晚|晚上|夜里|半夜|凌晨|morning|afternoon|evening|night)/.exec(text.slice(end));
+      const stop = part ? end + part[0].length : end;
+      taken.push([start, stop]);
+      out.push({ text: text.slice(start, stop).trim(), date: d.toISODate()!, _at: start } as DateEntity & { _at: number });
     }
   }
   for (const m of text.matchAll(TIME_RE)) {

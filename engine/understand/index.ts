@@ -3,7 +3,7 @@ import { readEmotion, INSULTS } from './emotion.ts';
 import { extractEntities } from './entities.ts';
 import { classifyIntent } from './intent.ts';
 import { TfIdfIndex } from './tfidf.ts';
-import { containsTerm, countCjk, countLatinLetters, normalize, simplifiedCount, traditionalCount } from './text.ts';
+import { containsTerm, contentSize, countCjk, countLatinLetters, normalize, simplifiedCount, traditionalCount } from './text.ts';
 import type { Understanding, UnderstandContext } from './types.ts';
 
 export type Understand = (text: string, context?: UnderstandContext) => Understanding;
@@ -72,7 +72,8 @@ export function createUnderstander(pack: Pack): Understand {
 
     const signals = new Set<RiskSignal>();
     for (const r of risk) if (r.terms.some((t) => containsTerm(norm, t))) signals.add(r.signal);
-    if (HOTLINES.test(norm)) signals.add('regulator');
+    // "12345" typed alone (say, as a wrong phone number) is no threat to call the hotline; with words it is.
+    if (HOTLINES.test(norm) && contentSize(norm.replace(/\d+/g, ' ')) >= 1) signals.add('regulator');
 
     const insults = INSULTS.filter((w) => containsTerm(norm, w)).length;
     const threat = signals.has('media') || signals.has('legal') || signals.has('regulator') ? 0.15 : 0;

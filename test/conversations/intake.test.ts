@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { harness, TICKET_RE } from '../helpers/harness.ts';
+
+describe('intake in English', () => {
+  it('takes what the first message says, asks only for the rest, restates, and files a graded ticket', async () => {
+    const h = harness();
+    const done = await h.script('en1', [
+      ['Hello', /assistant/i],
+      ['My power went out yesterday at 8pm and nobody told us about any planned outage', /what would you like us to do/i],
+      ['I want an explanation and the power back', /customer number/i],
+      ['1234567890', /phone number/i],
+      ['+44 7700 900123', /keep you updated/i],
+      ['2', /Outage without notice[\s\S]*When: Mon 23 Nov 2026, 20:00[\s\S]*customer number: 1234567890[\s\S]*\+44\*\*\*\*0123[\s\S]*By text message[\s\S]*correct\?/],
+      ['yes', /registered as PU-20261124-[0-9A-Z]{6} \(grade: Urgent\)[\s\S]*contact you by Tue 24 Nov 2026, 14:00/],
+    ]);
+    expect(done.ticketId).toMatch(TICKET_RE);
+    const ticket = (await h.store.getTicket(done.ticketId!))!;
+    expect(ticket).toMatchObject({
+      status: 'new',
+      grade: 'urgent',
+      category: 'outage_no_notice',
+      details: { account_number: '1234567890' },
+      contact: { phone: '+447700900123', channel: 'sms' },
+      occurredAt: '2026-11-23T20:00:00.000+08:00',
+      locale: 'en',
+      respondBy: '2026-11-24T06:00:00.000Z',
+      resolveBy: '2026-11-25T02:00:00.000Z',
+    });
+    expect(ticket.timeline.map((e) => e.type)).toEqual(['created']);
+    const customer = (await h.store.getCustomer(ticket.customerId))!;
+    expect(customer.phone).toBe('+447700900123');
+    expect(customer.complaintTimes).toHaveLength(1);
+  });
+
+  it('asks for the category when the message does not say, and reads a picked button', async () => {
+    const h = harness();
+    await h.script('en2', [
+      ['I want to file a complaint', /which of these best describes/i],
+      ['Service attitude', /tell me what happened/i],
+      ['The staff at the service hall shouted at me when I asked about my bill', /when did this happen/i],
+      ["I don't remember", /what would you like us to do/i],
+      ['An apology', /phone number/i],
+    ]);
+  });
+
+  it('lets the customer correct a field at confirmation, change one by menu, cancel, or start over', async () => {
+    const h = harness();
+    await h.script('en3', [
+      ['My bill this month is double what it normally is, the meter must be wrong', /when did this/i],
+      ['last week', /what would you like/i],
+      ['A refund', /customer number/i],
+      ['my account number is 3301234567', /phone/i],
+      ['13912345678', /keep you updated/i],
+      ['Here in this chat', /correct\?/],
+      ['No, the account number is 3309876543', /updated that[\s\S]*3309876543/],
+      ['Change something', /which part/i],
+      ['Phone number', /phone number can we reach/i],
+      ['139123', /doesn't look like a number we can call/i],
+      ['13800001111', /138\*\*\*\*1111[\s\S]*correct\?/],
+      ['start over', /start again[\s\S]*which of these/i],
+      ['cancel', /cancelled this complaint and nothing has been filed/i],
+    ]);
+    expect(await h.store.listTickets({})).toHaveLength(0);
+  });
+
+  it('answers a question from the FAQ when the match is confident', async () => {
+    const h = harness();
+    const r = await h.say('en4', 'How can I pay my electricity bill online?');
+    expect(r.replies[0]!.text).toMatch(/app|online|pay/i);
+    expect(r.status).toBe('bot');
+  });
+});
+
+describe('intake in Chinese', () => {
+  it('登记一起电费投诉：已知的信息不再问，复述确认后给出编号和时限', async () => {
+    const h = harness();
+    const done = await h.script('zh1', [
+      ['你好', /智能助手/],
+      ['这个月电费比上个月翻了一倍，户号3301234567，肯定是算错了', /什么时候/],
+      ['前天', /怎么处理/],
+      ['退还多收的钱', /联系电话/],
+      ['13912345678', /怎么通知您/],
+      ['短信', /电费计算错误[\s\S]*2026年11月22日[\s\S]*户号：3301234567[\s\S]*139\*\*\*\*5678[\s\S]*短信通知[\s\S]*是否准确/],
+      ['不对，电话是13900001111', /改好了[\s\S]*139\*\*\*\*1111/],
+      ['确认', /编号 PU-20261124-[0-9A-Z]{6}（等级：普通）[\s\S]*2026年11月25日 10:00 前联系您[\s\S]*2026年11月27日 10:00 前处理完毕/],
+    ]);
+    const ticket = (await h.store.getTicket(done.ticketId!))!;
+    expect(ticket).toMatchObject({ grade: 'ordinary', category: 'billing_error', contact: { phone: '13900001111', channel: 'sms' }, demand: '退还多收的钱' });
+  });
+
+  it('繁体输入也能看懂：停电类别和时间都取到，只问还缺的（本包只提供简体和英文，故用简体回复）', async () => {
+    const h = harness();
+    const first = await h.say('tw1', '我家從昨天晚上就停電了，到現在還沒來電，冰箱裡的東西都壞了');
+    expect(first.replies.map((r) => r.text).join('\n')).toMatch(/怎么处理/);
+    const conv = (await h.store.getConversation(first.conversationId))!;
+    const data = conv.dialog.active!.data as { fields: { category: string; occurredText: string } };
+    expect(data.fields.category).toMatch(/outage|restoration/);
+    expect(data.fields.occurredText).toBe('昨天晚上');
+  });
+
+  it('查询进度：列出自己的投诉，别人的编号不透露任何信息', async () => {
+    const h = harness();
+    const filed = await h.script('zh2', [
+      ['电表走得特别快，我怀疑电表有问题', null],
+      ['上周三', null],
+      ['给个说法', null],
+      ['户号3301234567', null],
+      ['电表号12345678901', null],
+      ['13912345678', null],
+      ['在这里聊天通知', /是否准确/],
+      ['确认无误', TICKET_RE],
+    ]);
+    const mine = await h.say('zh2', '我的投诉怎么样了');
+    expect(mine.replies[0]!.text).toContain(filed.ticketId!);
+    expect(mine.replies[0]!.text).toMatch(/电表故障.*已受理/);
+    const other = await h.say('zh-other', `帮我查一下 ${filed.ticketId} 的进度`);
+    expect(other.replies[0]!.text).not.toMatch(/电表/);
+    expect(other.replies[0]!.text).toMatch(/没有查到/);
+  });
+});
