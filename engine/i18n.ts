@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import i18next, { type i18n, type TFunction } from 'i18next';
-import { DateTime } from 'luxon';
+import { localParts, type LocalParts } from './local-time.ts';
 import { PROJECT_ROOT } from './paths.ts';
 import { LOCALES, type Locale, type Pack } from './packs/schema.ts';
 import type { OutboundMessage } from './domain.ts';
@@ -31,19 +31,29 @@ function instance(): i18n {
   return shared;
 }
 
-const TIME_FORMAT: Record<Locale, { date: string; dateTime: string }> = {
-  'zh-CN': { date: 'yyyy年M月d日', dateTime: 'yyyy年M月d日 HH:mm' },
-  'zh-TW': { date: 'yyyy年M月d日', dateTime: 'yyyy年M月d日 HH:mm' },
-  en: { date: 'EEE d MMM yyyy', dateTime: 'EEE d MMM yyyy, HH:mm' },
-};
+const MONTHS_EN = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const WEEKDAYS_EN = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 /** A time in the pack's zone, in the customer's locale; a bare YYYY-MM-DD is shown as a date only. */
 export function formatTime(iso: string, locale: Locale, timeZone: string): string {
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(iso);
-  const dt = DateTime.fromISO(iso, { zone: dateOnly ? timeZone : undefined }).setZone(timeZone).setLocale(locale);
-  if (!dt.isValid) return iso;
-  const f = TIME_FORMAT[locale];
-  return dt.toFormat(dateOnly ? f.date : f.dateTime);
+  let p: LocalParts;
+  if (dateOnly) {
+    const [y, m, d] = iso.split('-');
+    const weekday = ((new Date(`${iso}T12:00:00Z`).getUTCDay() + 6) % 7) + 1;
+    p = { year: y!, month: m!, day: d!, hour: '00', minute: '00', weekday };
+  } else {
+    const at = new Date(iso);
+    if (Number.isNaN(at.getTime())) return iso;
+    p = localParts(at, timeZone);
+  }
+  const clock = `${p.hour}:${p.minute}`;
+  if (locale === 'en') {
+    const date = `${WEEKDAYS_EN[p.weekday]} ${Number(p.day)} ${MONTHS_EN[Number(p.month) - 1]} ${p.year}`;
+    return dateOnly ? date : `${date}, ${clock}`;
+  }
+  const date = `${p.year}年${Number(p.month)}月${Number(p.day)}日`;
+  return dateOnly ? date : `${date} ${clock}`;
 }
 
 export interface Renderer {
@@ -71,10 +81,21 @@ export function createRenderer(pack: Pick<Pack, 'timeZone' | 'defaultLocale'>): 
     if ('time' in p) return formatTime(p.time, locale, pack.timeZone);
     return p.list.map((item) => param(item, locale)).join('\n');
   };
+  // i18next resolves the template (with its locale fallbacks) once per key and locale; filling the
+  // {{placeholders}} is a plain replace, which keeps rendering off the hot path's profile.
+  const templates = new Map<string, string>();
+  const template = (key: string, locale: Locale): string => {
+    const memoKey = `${locale}\u0000${key}`;
+    let hit = templates.get(memoKey);
+    if (hit === undefined) {
+      hit = tf(locale)(key, { interpolation: { skipOnVariables: true }, skipInterpolation: true }) as string;
+      templates.set(memoKey, hit);
+    }
+    return hit;
+  };
   const text = (key: string, locale: Locale, params?: Record<string, Param>): string => {
-    const values: Record<string, string> = {};
-    for (const [k, v] of Object.entries(params ?? {})) values[k] = param(v, locale);
-    const out = tf(locale)(key, values) as string;
+    const raw = template(key, locale);
+    const out = params ? raw.replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, name: string) => (params[name] === undefined ? '' : param(params[name]!, locale))) : raw;
     // Empty list lines (no details to show) leave blank lines behind; fold them.
     return out.replace(/\n{2,}/g, '\n').trim();
   };

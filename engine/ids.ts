@@ -1,13 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { DateTime } from 'luxon';
+import { localDate } from './local-time.ts';
 
 // Crockford base32: no I, L, O, U, so a number read aloud or typed from a screenshot survives.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
+// One system call fills many ids: random bytes are drawn from a pool refilled 4 KiB at a time.
+let pool = randomBytes(4096);
+let offset = 0;
+
 export function randomCode(length: number): string {
-  const bytes = randomBytes(length);
+  if (offset + length > pool.length) {
+    pool = randomBytes(4096);
+    offset = 0;
+  }
   let out = '';
-  for (const b of bytes) out += ALPHABET[b % 32];
+  for (let i = 0; i < length; i++) out += ALPHABET[pool[offset++]! % 32];
   return out;
 }
 
@@ -17,7 +24,7 @@ export function newId(prefix: string): string {
 
 /** Complaint numbers customers read out: PREFIX-YYYYMMDD-XXXXXX, dated in the pack's time zone. */
 export function newTicketId(prefix: string, now: string, timeZone: string): string {
-  const day = DateTime.fromISO(now, { zone: timeZone }).toFormat('yyyyLLdd');
+  const day = localDate(now, timeZone).replace(/-/g, '');
   return `${prefix}-${day}-${randomCode(6)}`;
 }
 

@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon';
 import type { Commit, Conversation, Customer, OfferedChoice, OutboxEntry, Ticket, TranscriptEntry, TurnRecord, Versioned } from '../domain.ts';
 import type { InboundMessage } from '../channels.ts';
 import type { Pack } from '../packs/schema.ts';
@@ -9,6 +8,7 @@ import { isAppError } from '../errors.ts';
 import { newId, newTicketId, orderedId } from '../ids.ts';
 import { normalize } from '../understand/text.ts';
 import { deadlinesFor } from '../tickets/deadlines.ts';
+import { localDate } from '../local-time.ts';
 import { initialDialog, step } from '../../flows/dialog.ts';
 import type { Effect, FlowInput, TicketSummary } from '../../flows/types.ts';
 
@@ -89,9 +89,10 @@ export async function prepareTurn(deps: TurnDeps, msg: InboundMessage): Promise<
     updatedAt: now,
   };
   const openTickets = await store.listTickets({ customerId: customer.id, open: true, limit: 20 });
-  const today = DateTime.fromISO(now, { zone: pack.timeZone }).toISODate()!;
+  const today = localDate(now, pack.timeZone);
   const understanding = deps.understand(msg.text, { locale: conversation.dialog.locale, today });
   const choice = matchChoice(conversation.offered, msg.text);
+  let ticketId: string | undefined;
   const input: FlowInput = {
     text: msg.text,
     understanding,
@@ -100,7 +101,10 @@ export async function prepareTurn(deps: TurnDeps, msg: InboundMessage): Promise<
     pack,
     customer,
     openTickets: openTickets.map(summarize),
-    newTicketId: newTicketId(pack.ticketPrefix, now, pack.timeZone),
+    // Drawn only if this turn files a ticket.
+    get newTicketId() {
+      return (ticketId ??= newTicketId(pack.ticketPrefix, now, pack.timeZone));
+    },
     deadlines: (grade) => deadlinesFor(pack, grade, now),
   };
   const result = step(conversation.dialog, input);

@@ -37,7 +37,7 @@ const LEXICON: Record<Exclude<Emotion, 'none'>, Array<[string, number]>> = {
 
 const INTENSIFIERS = ['非常', '太', '真的', '简直', '特别', '极其', '超级', '十分', '相当', '实在', '完全', '根本', '一直',
   'so ', 'very', 'extremely', 'really', 'absolutely', 'totally', 'completely', 'utterly', 'incredibly', 'seriously'];
-const NEGATIONS = ['不', '没', '别', '无', 'not ', "n't ", 'no ', 'never '];
+const NEGATIONS = ['不', '没', '没有', '并不', '不会', '别', '无', 'not ', "n't ", 'no ', 'never ', 'not really '];
 const DEMANDING = ['必须', '马上', '立刻', '立即', '限你', '今天之内', 'immediately', 'right now', 'right away', 'at once', 'must '];
 const RHETORICAL = ['难道', '凭什么', '还要等多久', '到底要', '有没有搞错', '还想怎样', '你们是干什么的', '你们干什么吃的',
   'how many times', 'how long do i have to', 'are you kidding', 'what is wrong with you', 'is this a joke', 'seriously?'];

@@ -153,7 +153,7 @@ function recentPast(today: DateTime, month: number, day: number): DateTime | und
   return d;
 }
 
-function dates(text: string, today: DateTime): DateEntity[] {
+function dates(text: string, todayOf: () => DateTime): DateEntity[] {
   const out: DateEntity[] = [];
   const taken: Array<[number, number]> = [];
   for (const rule of DATE_RULES) {
@@ -161,7 +161,7 @@ function dates(text: string, today: DateTime): DateEntity[] {
       const start = m.index ?? 0;
       const end = start + m[0].length;
       if (taken.some(([a, b]) => start < b && end > a)) continue;
-      const d = rule.date(m, today);
+      const d = rule.date(m, todayOf());
       if (!d || !d.isValid) continue;
       // "昨天晚上", "yesterday evening": keep the part of day in the text even without an hour.
       const part = /^\s*(早上|上午|中午|下午|傍晚|晚上|夜里|半夜|凌晨|morning|afternoon|evening|night)/.exec(text.slice(end));
@@ -184,7 +184,7 @@ function dates(text: string, today: DateTime): DateEntity[] {
     if (owner) {
       owner.time = time;
       owner.text = text.slice(owner._at, start + m[0].length).trim();
-    } else out.push({ text: m[0].trim(), date: today.toISODate()!, time, _at: start } as DateEntity & { _at: number });
+    } else out.push({ text: m[0].trim(), date: todayOf().toISODate()!, time, _at: start } as DateEntity & { _at: number });
   }
   return (out as Array<DateEntity & { _at: number }>)
     .sort((a, b) => a._at - b._at)
@@ -200,7 +200,9 @@ export interface EntityContext {
 export function extractEntities(raw: string, ctx: EntityContext): Entities {
   const text = normalize(raw);
   const zone = ctx.pack.timeZone;
-  const today = ctx.today ? DateTime.fromISO(ctx.today, { zone }) : DateTime.now().setZone(zone);
+  // Building "today" is the costly part of date handling; most messages name no date, so build it on demand.
+  let todayValue: DateTime | undefined;
+  const today = () => (todayValue ??= ctx.today ? DateTime.fromISO(ctx.today, { zone }) : DateTime.now().setZone(zone));
   const phones: string[] = [];
   const phoneSpans: Array<[number, number]> = [];
   for (const m of text.matchAll(PHONE_RE)) {

@@ -71,9 +71,10 @@ export function createUnderstander(pack: Pack): Understand {
     const { language, locale } = detectLocale(text, context.locale ?? pack.defaultLocale);
 
     const signals = new Set<RiskSignal>();
-    for (const r of risk) if (r.terms.some((t) => containsTerm(norm, t))) signals.add(r.signal);
-    // "12345" typed alone (say, as a wrong phone number) is no threat to call the hotline; with words it is.
-    if (HOTLINES.test(norm) && contentSize(norm.replace(/\d+/g, ' ')) >= 1) signals.add('regulator');
+    // A hotline number typed alone (say, as a mistyped phone number) is no threat; with words around it, it is.
+    const hasWords = contentSize(norm.replace(/\d+/g, ' ')) >= 1;
+    for (const r of risk) if (r.terms.some((t) => containsTerm(norm, t) && (hasWords || !/^\d+$/.test(t)))) signals.add(r.signal);
+    if (HOTLINES.test(norm) && hasWords) signals.add('regulator');
 
     const insults = INSULTS.filter((w) => containsTerm(norm, w)).length;
     const threat = signals.has('media') || signals.has('legal') || signals.has('regulator') ? 0.15 : 0;

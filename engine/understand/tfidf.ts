@@ -32,7 +32,9 @@ export function terms(text: string): string[] {
 /** TF-IDF over a fixed set of documents, each belonging to a label; scores a query by its best document. */
 export class TfIdfIndex {
   private readonly idf = new Map<string, number>();
-  private readonly docs: Array<{ label: string; vec: Vector }> = [];
+  private readonly labels: string[] = [];
+  /** Inverted index: term → documents that hold it, with the term's weight there. */
+  private readonly postings = new Map<string, Array<[doc: number, weight: number]>>();
 
   constructor(docs: Array<{ label: string; text: string }>) {
     const df = new Map<string, number>();
@@ -43,7 +45,14 @@ export class TfIdfIndex {
     });
     const n = Math.max(1, docs.length);
     for (const [term, count] of df) this.idf.set(term, Math.log((n + 1) / (count + 1)) + 1);
-    for (const { label, t } of bags) this.docs.push({ label, vec: this.vectorOf(t) });
+    bags.forEach(({ label, t }, doc) => {
+      this.labels.push(label);
+      for (const [term, w] of this.vectorOf(t)) {
+        let list = this.postings.get(term);
+        if (!list) this.postings.set(term, (list = []));
+        list.push([doc, w]);
+      }
+    });
   }
 
   private vectorOf(t: string[]): Vector {
@@ -66,16 +75,15 @@ export class TfIdfIndex {
   /** Best cosine per label, highest first. */
   rank(text: string, top = 3): Array<{ label: string; score: number }> {
     const q = this.vectorOf(terms(text));
-    const best = new Map<string, number>();
     if (q.size === 0) return [];
-    for (const d of this.docs) {
-      let dot = 0;
-      const [small, large] = q.size < d.vec.size ? [q, d.vec] : [d.vec, q];
-      for (const [term, w] of small) {
-        const o = large.get(term);
-        if (o !== undefined) dot += w * o;
-      }
-      if (dot > (best.get(d.label) ?? 0)) best.set(d.label, dot);
+    const dots = new Map<number, number>();
+    for (const [term, w] of q) {
+      for (const [doc, dw] of this.postings.get(term) ?? []) dots.set(doc, (dots.get(doc) ?? 0) + w * dw);
+    }
+    const best = new Map<string, number>();
+    for (const [doc, dot] of dots) {
+      const label = this.labels[doc]!;
+      if (dot > (best.get(label) ?? 0)) best.set(label, dot);
     }
     return [...best.entries()]
       .map(([label, score]) => ({ label, score: Math.round(score * 1000) / 1000 }))

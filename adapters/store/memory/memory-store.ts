@@ -12,6 +12,7 @@ export function createMemoryStore(): Store {
   const customers = new Map<string, Customer>();
   const customerByPhone = new Map<string, string>();
   const tickets = new Map<string, Ticket>();
+  const ticketsByCustomer = new Map<string, Set<string>>();
   const messages = new Map<string, TranscriptEntry[]>();
   const turns = new Map<string, TurnRecord>();
   const outbox = new Map<string, OutboxEntry>();
@@ -47,7 +48,8 @@ export function createMemoryStore(): Store {
       return t ? copy(t) : null;
     },
     async listTickets(filter: TicketFilter & { limit?: number }) {
-      return [...tickets.values()]
+      const pool = filter.customerId ? [...(ticketsByCustomer.get(filter.customerId) ?? [])].map((id) => tickets.get(id)!) : [...tickets.values()];
+      return pool
         .filter((t) => (!filter.status || t.status === filter.status) && (!filter.customerId || t.customerId === filter.customerId))
         .filter((t) => !filter.open || isOpen(t.status))
         .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id))
@@ -88,7 +90,12 @@ export function createMemoryStore(): Store {
         customers.set(v.value.id, { ...copy(v.value), version: nextVersion(v) });
         if (v.value.phone) customerByPhone.set(v.value.phone, v.value.id);
       }
-      for (const v of c.tickets ?? []) tickets.set(v.value.id, { ...copy(v.value), version: nextVersion(v) });
+      for (const v of c.tickets ?? []) {
+        tickets.set(v.value.id, { ...copy(v.value), version: nextVersion(v) });
+        let mine = ticketsByCustomer.get(v.value.customerId);
+        if (!mine) ticketsByCustomer.set(v.value.customerId, (mine = new Set()));
+        mine.add(v.value.id);
+      }
       for (const m of c.messages ?? []) {
         const list = messages.get(m.conversationId) ?? [];
         list.push(copy(m));

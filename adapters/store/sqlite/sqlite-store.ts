@@ -30,7 +30,6 @@ export function createSqliteStore(options: SqliteOptions): Store {
   const q = {
     convByUser: db.prepare<[string, string], Row>('SELECT data FROM conversations WHERE channel = ? AND channel_user_id = ?'),
     convById: db.prepare<[string], Row>('SELECT data FROM conversations WHERE id = ?'),
-    convVersion: db.prepare<[string], { version: number }>('SELECT version FROM conversations WHERE id = ?'),
     convInsert: db.prepare(
       'INSERT INTO conversations (id, channel, channel_user_id, customer_id, status, version, updated_at, data) VALUES (@id, @channel, @channelUserId, @customerId, @status, @version, @updatedAt, @data)',
     ),
@@ -114,6 +113,35 @@ export function createSqliteStore(options: SqliteOptions): Store {
     for (const e of c.effects ?? []) q.outboxInsert.run(e.id, e.notBefore, JSON.stringify(e));
   });
 
+  // Ticket filters combine into a handful of SQL shapes; each is prepared once.
+  const listStatements = new Map<string, Database.Statement<unknown[], Row>>();
+
+  // Group commit: commits that arrive in the same tick share one transaction and so one fsync. Each runs
+  // in its own savepoint (better-sqlite3 nests transactions that way), so a conflict fails only its own.
+  let pending: Array<{ commit: Commit; resolve: () => void; reject: (err: unknown) => void }> = [];
+  const writeBatch = db.transaction((items: typeof pending) =>
+    items.map((item) => {
+      try {
+        applyCommit(item.commit);
+        return null;
+      } catch (err) {
+        return err;
+      }
+    }),
+  );
+  const flush = () => {
+    const items = pending;
+    pending = [];
+    let outcomes: unknown[];
+    try {
+      outcomes = writeBatch(items);
+    } catch (err) {
+      for (const item of items) item.reject(err);
+      return;
+    }
+    items.forEach((item, i) => (outcomes[i] ? item.reject(outcomes[i]) : item.resolve()));
+  };
+
   return {
     kind: 'sqlite',
     async findConversation(channel, channelUserId) {
@@ -147,8 +175,9 @@ export function createSqliteStore(options: SqliteOptions): Store {
       }
       if (filter.open) where.push(`status IN (${OPEN_STATUSES.map((s) => `'${s}'`).join(',')})`);
       const sql = `SELECT data FROM tickets ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`;
-      return db
-        .prepare<unknown[], Row>(sql)
+      let statement = listStatements.get(sql);
+      if (!statement) listStatements.set(sql, (statement = db.prepare<unknown[], Row>(sql)));
+      return statement
         .all(...args, filter.limit ?? 100)
         .map((r) => JSON.parse(r.data) as Ticket);
     },
@@ -158,8 +187,12 @@ export function createSqliteStore(options: SqliteOptions): Store {
     async getTurnRecord(key) {
       return parse<TurnRecord>(q.turnGet.get(key));
     },
-    async commit(c) {
-      applyCommit(c);
+    commit(c) {
+      return new Promise<void>((resolve, reject) => {
+        if (!db.open) return reject(new Error('the SQLite store is closed'));
+        pending.push({ commit: c, resolve, reject });
+        if (pending.length === 1) setImmediate(flush);
+      });
     },
     async pendingEffects(now, limit = 100) {
       return q.outboxDue.all(now, limit).map((r) => JSON.parse(r.data) as OutboxEntry);
@@ -174,6 +207,7 @@ export function createSqliteStore(options: SqliteOptions): Store {
       q.outboxRetry.run(outcome.retryAt, JSON.stringify({ ...e, attempts: e.attempts + 1, notBefore: outcome.retryAt }), id);
     },
     async close() {
+      if (pending.length) flush();
       if (db.open) db.close();
     },
   };

@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createEngine } from '../engine.ts';
+import { loadPack } from '../packs/load.ts';
+import { silentLogger } from '../log.ts';
+import { openStore } from '../open-store.ts';
+import { parseArgs } from './args.ts';
+
+const TICKET = /[A-Z]{1,4}-\d{8}-[0-9A-Z]{6}/;
+
+/** One customer's whole intake: opening complaint, answers, confirmation. Varied so caches don't flatter. */
+function script(i: number): string[] {
+  const account = String(3300000000 + i);
+  const phone = `139${String(10000000 + i).slice(-8)}`;
+  switch (i % 4) {
+    case 0:
+      return ['你好', '这个月电费比上个月翻了一倍，肯定是算错了', '前天', '退还多收的钱', account, phone, '短信', '确认'];
+    case 1:
+      return ['Hello', 'My power went out yesterday at 8pm and nobody told us about a planned outage', 'An explanation', account, phone, 'Here in this chat', 'yes'];
+    case 2:
+      return ['我家这个星期已经停了三次电了，能不能解决一下', '上周三晚上', '尽快解决问题', `户号${account}`, phone, '电话联系', '对'];
+    default:
+      return ['The staff at the service hall were rude to me when I asked about my bill', 'this morning', 'An apology', phone, 'By text message', "Yes, that's right"];
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export async function bench(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, { customers: 'string', concurrency: 'string', store: 'string', sync: 'string', json: 'boolean' });
+  const customers = Number(args.customers ?? 10_000);
+  const concurrency = Number(args.concurrency ?? 64);
+  const storeKind = String(args.store ?? 'sqlite');
+  if (storeKind !== 'sqlite' && storeKind !== 'memory') throw new Error(`unknown option value --store ${storeKind} (sqlite or memory)`);
+  const sync = String(args.sync ?? 'FULL').toUpperCase() as 'FULL' | 'NORMAL';
+  const dataDir = mkdtempSync(join(tmpdir(), 'intake-bench-'));
+  const store = openStore({ STORE: storeKind, DATA_DIR: dataDir, SQLITE_SYNCHRONOUS: sync });
+  const engine = createEngine({
+    pack: loadPack(process.env.BOT ?? 'power-utility'),
+    store,
+    log: silentLogger(),
+    retryEveryMs: 0,
+    channels: [{ name: 'bench', send: async () => {} }],
+  });
+
+  const latencies: number[] = [];
+  let next = 0;
+  let filed = 0;
+  const failures: string[] = [];
+  const rssBefore = process.memoryUsage().rss;
+  let peakRss = rssBefore;
+  const started = performance.now();
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= customers) return;
+      let ticket: string | undefined;
+      const lines = script(i);
+      for (const [turn, text] of lines.entries()) {
+        const t0 = performance.now();
+        const r = await engine.handle({ channel: 'bench', channelUserId: `c${i}`, text, messageId: `c${i}-${turn}`, timestamp: new Date().toISOString() });
+        latencies.push(performance.now() - t0);
+        if (turn === lines.length - 1) ticket = r.replies.map((x) => x.text).join('\n').match(TICKET)?.[0];
+      }
+      if (ticket) filed++;
+      else if (failures.length < 5) failures.push(`customer ${i} (script ${i % 4}) got no ticket number`);
+      if (i % 500 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  const stored = (await store.listTickets({ limit: customers + 10 })).length;
+  await engine.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+
+  latencies.sort((a, b) => a - b);
+  const result = {
+    store: storeKind === 'sqlite' ? `sqlite (synchronous=${sync})` : 'memory',
+    customers,
+    concurrency,
+    turns: latencies.length,
+    seconds: Number(seconds.toFixed(2)),
+    turnsPerSecond: Math.round(latencies.length / seconds),
+    p50ms: Number(percentile(latencies, 50).toFixed(2)),
+    p99ms: Number(percentile(latencies, 99).toFixed(2)),
+    ticketsFiled: filed,
+    ticketsStored: stored,
+    peakRssMiB: Math.round(peakRss / 2 ** 20),
+    heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+    machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  };
+  if (args.json) console.log(JSON.stringify(result));
+  else {
+    console.log(`intake benchmark: ${customers} customers, ${concurrency} at a time, store ${result.store}`);
+    console.log(`  turns            ${result.turns} in ${result.seconds} s → ${result.turnsPerSecond} turns/s`);
+    console.log(`  latency per turn p50 ${result.p50ms} ms, p99 ${result.p99ms} ms`);
+    console.log(`  tickets          ${filed} confirmed in replies, ${stored} in the store`);
+    console.log(`  memory           peak RSS ${result.peakRssMiB} MiB`);
+    console.log(`  machine          ${result.machine}`);
+  }
+  if (failures.length || filed !== customers || stored !== customers) {
+    console.error(`FAILED: every customer should get exactly one ticket.\n  ${failures.join('\n  ')}`);
+    process.exitCode = 1;
+  }
+}
