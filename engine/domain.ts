@@ -144,6 +144,8 @@ export type OutboxEntry =
 /** What a processed inbound message produced; kept under its dedupe key so a redelivery gets the same answer. */
 export interface TurnRecord {
   conversationId: string;
+  /** Transcript number of the customer's message; its replies follow it in order. */
+  n: number;
   replies: OutboundMessage[];
   status: ConversationStatus;
   ticketId?: string;

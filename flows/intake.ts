@@ -233,7 +233,8 @@ function answer(data: IntakeData, input: FlowInput, asking: string): Answer {
       return 'ok';
     case 'demand':
       if (c?.startsWith('demand:')) f.demand = c;
-      else if (contentSize(input.text) >= 1) f.demand = input.text.trim().slice(0, 300);
+      // A bare number is an answer to some other question, not what the customer wants done.
+      else if (contentSize(input.text.replace(/[\d\s+-]+/g, ' ')) >= 1) f.demand = input.text.trim().slice(0, 300);
       return f.demand ? 'ok' : 'missed';
     case 'phone':
       return f.phone ? 'ok' : 'missed';

@@ -43,6 +43,8 @@ export function webChatRoutes(o: WebRoutesOptions): Hono {
     return c.html(PAGE);
   });
 
+  app.get('/favicon.ico', (c) => c.body(null, 204));
+
   app.post('/api/web/session', (c) => c.json({ userId: issueCookieIdentity(c, o) }));
 
   app.post('/api/web/messages', async (c) => {
@@ -56,13 +58,12 @@ export function webChatRoutes(o: WebRoutesOptions): Hono {
       messageId: body.messageId ?? randomUUID(),
       timestamp: new Date().toISOString(),
     });
-    const conversation = await o.engine.store.getConversation(result.conversationId);
-    const firstReply = (conversation?.messageCount ?? result.replies.length) - result.replies.length;
     return c.json({
+      n: result.n,
       replies: result.replies.map((r, i) => ({
         text: r.text,
         ...(r.quickReplies ? { quickReplies: r.quickReplies.map((q) => q.label) } : {}),
-        n: firstReply + i,
+        n: result.n + 1 + i,
       })),
       conversation: { id: result.conversationId, status: result.status, ...(result.ticketId ? { ticketId: result.ticketId } : {}) },
       ...(result.duplicate ? { duplicate: true } : {}),
@@ -74,7 +75,8 @@ export function webChatRoutes(o: WebRoutesOptions): Hono {
     const userId = UserId.safeParse(c.req.query('userId'));
     if (!userId.success) throw new AppError('BAD_REQUEST', 'userId query parameter is missing or malformed');
     authorize(c, userId.data, c.req.query('userHash'));
-    const after = Number(c.req.query('after') ?? c.req.header('Last-Event-ID') ?? -1);
+    // A browser's automatic reconnect sends Last-Event-ID: it knows better than the original ?after=.
+    const after = Number(c.req.header('Last-Event-ID') ?? c.req.query('after') ?? -1);
     return streamSSE(c, async (stream) => {
       let last = Number.isFinite(after) ? after : -1;
       const queue: WebEvent[] = [];
@@ -98,7 +100,7 @@ export function webChatRoutes(o: WebRoutesOptions): Hono {
           await send({ n: m.n, author: m.author, text: m.text, ...(m.quickReplies ? { quickReplies: m.quickReplies.map((q) => q.label) } : {}) });
         }
       }
-      await stream.writeSSE({ event: 'ready', data: JSON.stringify({ after: last }) });
+      await stream.writeSSE({ event: 'ready', data: JSON.stringify({ after: last, status: conv?.dialog.status ?? 'bot' }) });
       while (!stream.aborted) {
         while (queue.length) await send(queue.shift()!);
         await Promise.race([

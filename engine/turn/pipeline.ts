@@ -193,7 +193,7 @@ export async function prepareTurn(deps: TurnDeps, msg: InboundMessage): Promise<
     customer = { ...customer, locale, updatedAt: now };
     customerChanged = true;
   }
-  const record: TurnRecord = { conversationId: conversation.id, replies, status: next.dialog.status };
+  const record: TurnRecord = { conversationId: conversation.id, n: conversation.messageCount, replies, status: next.dialog.status };
   if (next.dialog.ticketId) record.ticketId = next.dialog.ticketId;
   const commit: Commit = {
     dedupe: { key: `${msg.channel}:${msg.messageId}`, record },

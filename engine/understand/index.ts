@@ -20,7 +20,7 @@ const MAJOR_SIGNALS: RiskSignal[] = ['media', 'legal', 'regulator', 'safety', 'm
 const DEMANDS: Array<[string, string[]]> = [
   ['refund', ['退款', '退钱', '退还', '返还', '退回', 'refund', 'money back', 'reimburse']],
   ['compensation', ['赔偿', '补偿', '赔钱', '赔我', 'compensate', 'compensation', 'damages']],
-  ['repair', ['维修', '修好', '修一下', '抢修', '恢复供电', '尽快来电', '来修', 'fix', 'repair', 'restore']],
+  ['repair', ['维修', '修好', '修一下', '抢修', '恢复供电', '尽快来电', '来修', 'fix', 'fixed', 'fix it', 'repair', 'repaired', 'restore', 'restored', 'sort it out', 'sorted out']],
   ['apology', ['道歉', '赔礼', 'apologize', 'apologise', 'apology']],
   ['explanation', ['解释', '说法', '给个说法', '说清楚', 'explain', 'explanation']],
   ['replacement', ['更换', '换一个', '换新', 'replace', 'replacement', 'exchange']],

@@ -10,7 +10,7 @@ describe('intake in English', () => {
       ['I want an explanation and the power back', /customer number/i],
       ['1234567890', /phone number/i],
       ['+44 7700 900123', /keep you updated/i],
-      ['2', /Outage without notice[\s\S]*When: Mon 23 Nov 2026, 20:00[\s\S]*customer number: 1234567890[\s\S]*\+44\*\*\*\*0123[\s\S]*By text message[\s\S]*correct\?/],
+      ['2', /Outage without notice[\s\S]*When: Mon 23 Nov 2026, 20:00[\s\S]*Customer number: 1234567890[\s\S]*\+44\*\*\*\*0123[\s\S]*By text message[\s\S]*correct\?/],
       ['yes', /registered as PU-20261124-[0-9A-Z]{6} \(grade: Urgent\)[\s\S]*contact you by Tue 24 Nov 2026, 14:00/],
     ]);
     expect(done.ticketId).toMatch(TICKET_RE);

@@ -127,7 +127,7 @@ export function storeConformance(name: string, factory: { open(): Promise<Store>
       await store.commit({ tickets: [{ value: ticket('T1'), expectedVersion: null }] });
       await rejectsWith(
         store.commit({
-          dedupe: { key: 'web:m1', record: { conversationId: 'c1', replies: [], status: 'bot' } },
+          dedupe: { key: 'web:m1', record: { conversationId: 'c1', n: 0, replies: [], status: 'bot' } },
           conversation: { value: conversation('c1'), expectedVersion: null },
           customers: [{ value: customer('cu-c1'), expectedVersion: null }],
           tickets: [{ value: ticket('T1'), expectedVersion: null }],
@@ -144,7 +144,7 @@ export function storeConformance(name: string, factory: { open(): Promise<Store>
     });
 
     it('records a dedupe key once and returns its turn record', async () => {
-      const record = { conversationId: 'c1', replies: [{ text: 'hello', quickReplies: [{ label: 'Yes', payload: 'confirm' }] }], status: 'bot' as const, ticketId: 'T1' };
+      const record = { conversationId: 'c1', n: 0, replies: [{ text: 'hello', quickReplies: [{ label: 'Yes', payload: 'confirm' }] }], status: 'bot' as const, ticketId: 'T1' };
       await store.commit({ dedupe: { key: 'web:m1', record }, conversation: { value: conversation('c1'), expectedVersion: null } });
       expect(await store.getTurnRecord('web:m1')).toEqual(record);
       await rejectsWith(store.commit({ dedupe: { key: 'web:m1', record } }), 'DUPLICATE');
@@ -223,7 +223,7 @@ export function storeConformance(name: string, factory: { open(): Promise<Store>
     if (factory.reopen) {
       it('keeps everything across a close and reopen', async () => {
         await store.commit({
-          dedupe: { key: 'web:m1', record: { conversationId: 'c1', replies: [], status: 'bot' } },
+          dedupe: { key: 'web:m1', record: { conversationId: 'c1', n: 0, replies: [], status: 'bot' } },
           conversation: { value: conversation('c1'), expectedVersion: null },
           tickets: [{ value: ticket('T1'), expectedVersion: null }],
           messages: [message('c1', 0)],
