@@ -18,6 +18,7 @@ const EventBody = z
   })
   .strict();
 const AgentMessage = z.object({ text: z.string().trim().min(1, 'text must not be empty').max(4000) }).strict();
+const TagsBody = z.object({ tags: z.array(z.string().regex(/^[a-z0-9_-]{1,32}$/, 'tags: 1-32 of a-z 0-9 _ -')).max(20) }).strict();
 const ConversationQuery = z.object({
   status: z.enum(['bot', 'waiting_for_agent', 'with_agent']).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -62,6 +63,22 @@ export function agentApi(engine: Engine, apiToken: string): Hono {
     const body = await jsonBody(c, EventBody);
     const { ticket } = await engine.ticketEvent(c.req.param('id'), body);
     return c.json({ ticket }, 201);
+  });
+
+  app.get('/customers/:id', async (c) => {
+    const customer = await engine.store.getCustomer(c.req.param('id'));
+    if (!customer) throw new AppError('NOT_FOUND', `no customer ${c.req.param('id')}`);
+    return c.json({ customer });
+  });
+
+  /** Tags drive the pack's tiers (e.g. `vip`); the operator's CRM sets them. */
+  app.put('/customers/:id/tags', async (c) => {
+    const body = await jsonBody(c, TagsBody);
+    const customer = await engine.store.getCustomer(c.req.param('id'));
+    if (!customer) throw new AppError('NOT_FOUND', `no customer ${c.req.param('id')}`);
+    const updated = { ...customer, tags: [...new Set(body.tags)], updatedAt: new Date().toISOString() };
+    await engine.store.commit({ customers: [{ value: updated, expectedVersion: customer.version }] });
+    return c.json({ customer: { ...updated, version: customer.version + 1 } });
   });
 
   app.get('/conversations', async (c) => {

@@ -15,9 +15,10 @@ export function isWorkingDay(pack: Calendar, day: DateTime): boolean {
  * filed on Friday 15:00 with 3 working days is due Wednesday 15:00, skipping the weekend and any holiday.
  */
 export function addDuration(pack: Calendar, from: string, d: Duration): string {
+  // Calendar hours and minutes are the same in every zone: plain arithmetic on the instant.
+  if (d.minutes !== undefined) return new Date(Date.parse(from) + d.minutes * 60_000).toISOString();
+  if (d.hours !== undefined) return new Date(Date.parse(from) + Math.round(d.hours * 60) * 60_000).toISOString();
   const start = DateTime.fromISO(from, { zone: pack.timeZone });
-  if (d.minutes !== undefined) return start.plus({ minutes: d.minutes }).toUTC().toISO()!;
-  if (d.hours !== undefined) return start.plus({ minutes: Math.round(d.hours * 60) }).toUTC().toISO()!;
   let day = start;
   let left = d.workingDays ?? 0;
   // Filed on a non-working day: the clock starts at the beginning of the next working day.

@@ -32,20 +32,23 @@ export function createOutbox(o: OutboxOptions) {
   }
 
   async function run(entries: OutboxEntry[], live: boolean): Promise<void> {
+    // Sends go out one by one, in order; their settlements are written together (one batch, one fsync).
+    const settled: Array<Promise<void>> = [];
     for (const entry of entries) {
       if (inFlight.has(entry.id)) continue;
       inFlight.add(entry.id);
+      let outcome: { done: true } | { done: false; retryAt: string };
       try {
         await execute(entry, live);
-        await o.store.settleEffect(entry.id, { done: true });
+        outcome = { done: true };
       } catch (err) {
         const delay = Math.min(MAX_BACKOFF_MS, 2000 * 2 ** entry.attempts);
         o.log.warn({ err, effect: entry.id, kind: entry.kind, attempts: entry.attempts + 1 }, 'effect failed; will retry');
-        await o.store.settleEffect(entry.id, { done: false, retryAt: new Date(o.now().getTime() + delay).toISOString() });
-      } finally {
-        inFlight.delete(entry.id);
+        outcome = { done: false, retryAt: new Date(o.now().getTime() + delay).toISOString() };
       }
+      settled.push(o.store.settleEffect(entry.id, outcome).finally(() => inFlight.delete(entry.id)));
     }
+    await Promise.all(settled);
   }
 
   /** Runs everything due: on start-up (recovering a crash) and periodically (retries). */

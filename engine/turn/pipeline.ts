@@ -117,6 +117,24 @@ export async function prepareTurn(deps: TurnDeps, msg: InboundMessage): Promise<
     outbox.push({ id: orderedId('ob'), kind: 'event', conversationId: conversation.id, name, data, createdAt: now, notBefore: now, attempts: 0 });
   const replies = result.effects.filter((e): e is Extract<Effect, { type: 'reply' }> => e.type === 'reply').map((e) => deps.render(e.reply, locale));
   let customerChanged = !storedCustomer;
+  let customerVersion = storedCustomer ? storedCustomer.version : null;
+
+  // A phone number already on file means the same person, met on another channel or in an earlier chat:
+  // this identity joins that record, so history and the risk rule see all their complaints.
+  for (const effect of result.effects) {
+    if (effect.type !== 'set_phone') continue;
+    const owner = await store.findCustomerByPhone(effect.phone);
+    if (owner && owner.id !== customer.id) {
+      const identities = [...owner.identities];
+      for (const id of customer.identities) {
+        if (!identities.some((x) => x.channel === id.channel && x.channelUserId === id.channelUserId)) identities.push(id);
+      }
+      const complaintTimes = [...new Set([...owner.complaintTimes, ...customer.complaintTimes])].sort().slice(-50);
+      customer = { ...owner, identities, complaintTimes, tags: [...new Set([...owner.tags, ...customer.tags])], updatedAt: now };
+      customerVersion = owner.version;
+    } else customer = { ...customer, phone: effect.phone, updatedAt: now };
+    customerChanged = true;
+  }
 
   for (const effect of result.effects) {
     if (effect.type === 'create_ticket') {
@@ -133,9 +151,6 @@ export async function prepareTurn(deps: TurnDeps, msg: InboundMessage): Promise<
       customer = { ...customer, complaintTimes: [...customer.complaintTimes, now].slice(-50), updatedAt: now };
       customerChanged = true;
       event('ticket_created', { ticketId: ticket.id, grade: ticket.grade, category: ticket.category });
-    } else if (effect.type === 'set_phone') {
-      customer = { ...customer, phone: effect.phone, updatedAt: now };
-      customerChanged = true;
     } else if (effect.type === 'handoff') {
       if (effect.ticketId) {
         let entry = tickets.get(effect.ticketId);
@@ -202,7 +217,7 @@ export async function prepareTurn(deps: TurnDeps, msg: InboundMessage): Promise<
     messages,
     effects: outbox,
   };
-  if (customerChanged) commit.customers = [{ value: customer, expectedVersion: storedCustomer ? storedCustomer.version : null }];
+  if (customerChanged) commit.customers = [{ value: customer, expectedVersion: customerVersion }];
   return { commit, record };
 }
 

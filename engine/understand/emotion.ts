@@ -1,5 +1,5 @@
 import type { Emotion } from './types.ts';
-import { containsTerm } from './text.ts';
+import { TermSet } from './text.ts';
 
 // Lexicons are matched on normalised text (lower case, simplified script), so zh-TW needs no copy.
 // Weights are the intensity one occurrence suggests on its own.
@@ -59,16 +59,22 @@ function negatedBefore(text: string, at: number): boolean {
  * Emotion from lexicon hits, scaled by intensifiers, demands, rhetorical questions, repeated punctuation,
  * shouting and insults. `raw` keeps case and punctuation; `norm` is the normalised text.
  */
+const LEXICON_TERMS = new TermSet(Object.values(LEXICON).flatMap((terms) => terms.map(([t]) => t)));
+const LEXICON_ENTRY = new Map<string, [keyof typeof LEXICON, number]>();
+for (const [label, terms] of Object.entries(LEXICON) as Array<[keyof typeof LEXICON, Array<[string, number]>]>) {
+  for (const [term, weight] of terms) LEXICON_ENTRY.set(term, [label, weight]);
+}
+const POSITIVE_TERMS = new TermSet(POSITIVE);
+// Words whose first character is itself a negation: "不满" is dissatisfaction, not "not full".
+const SELF_NEGATING = new Set(['不满', '不像话', '不作为', '不安']);
+
 export function readEmotion(raw: string, norm: string, extraAnger = 0): EmotionReading {
   const scores: Record<Exclude<Emotion, 'none'>, number> = { anger: 0, anxiety: 0, sadness: 0 };
-  for (const [label, terms] of Object.entries(LEXICON) as Array<[keyof typeof scores, Array<[string, number]>]>) {
-    for (const [term, weight] of terms) {
-      if (!containsTerm(norm, term)) continue;
-      const at = norm.indexOf(term);
-      if (negatedBefore(norm, at) && !['不满', '不像话', '不作为', '不安'].includes(term)) continue;
-      // Several hits add up, with diminishing returns.
-      scores[label] = scores[label] + weight * (1 - scores[label]);
-    }
+  for (const [term, at] of LEXICON_TERMS.find(norm)) {
+    if (negatedBefore(norm, at) && !SELF_NEGATING.has(term)) continue;
+    const [label, weight] = LEXICON_ENTRY.get(term)!;
+    // Several hits add up, with diminishing returns.
+    scores[label] = scores[label] + weight * (1 - scores[label]);
   }
   const boost =
     0.08 * Math.min(3, INTENSIFIERS.filter((w) => norm.includes(w)).length) +
@@ -85,7 +91,7 @@ export function readEmotion(raw: string, norm: string, extraAnger = 0): EmotionR
 
   const ranked = (Object.entries(scores) as Array<[keyof typeof scores, number]>).sort((a, b) => b[1] - a[1]);
   const [topLabel, topScore] = ranked[0]!;
-  const positive = POSITIVE.filter((w) => containsTerm(norm, w) && !negatedBefore(norm, norm.indexOf(w))).length;
+  const positive = [...POSITIVE_TERMS.find(norm)].filter(([, at]) => !negatedBefore(norm, at)).length;
   if (topScore <= 0) {
     const score = Math.min(1, positive * 0.4);
     return { label: 'none', intensity: 0, sentiment: { label: score > 0 ? 'positive' : 'neutral', score } };

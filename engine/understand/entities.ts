@@ -1,4 +1,5 @@
-import { DateTime } from 'luxon';
+import { dayFromIso, dayFromYmd, isoOfDay, weekdayOf, yearOf, type Day } from './calendar-day.ts';
+import { localDate } from '../local-time.ts';
 import type { Pack } from '../packs/schema.ts';
 import type { AmountEntity, DateEntity, Entities } from './types.ts';
 import { normalize } from './text.ts';
@@ -85,9 +86,9 @@ const WEEKDAYS_ZH: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, �
 const WEEKDAYS_EN = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
 const MONTHS_EN = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
-function pastWeekday(today: DateTime, weekday: number, lastWeek: boolean): DateTime {
-  if (lastWeek) return today.startOf('week').minus({ weeks: 1 }).plus({ days: weekday - 1 });
-  return today.minus({ days: (today.weekday - weekday + 7) % 7 });
+function pastWeekday(today: Day, weekday: number, lastWeek: boolean): Day {
+  if (lastWeek) return today - (weekdayOf(today) - 1) - 7 + (weekday - 1);
+  return today - ((weekdayOf(today) - weekday + 7) % 7);
 }
 
 function clock(hour: number, minute: number, meridiem: string | undefined): string | undefined {
@@ -100,21 +101,21 @@ function clock(hour: number, minute: number, meridiem: string | undefined): stri
 
 interface DateRule {
   re: RegExp;
-  date(m: RegExpMatchArray, today: DateTime): DateTime | undefined;
+  date(m: RegExpMatchArray, today: Day): Day | undefined;
 }
 
 const DATE_RULES: DateRule[] = [
-  { re: /(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?/g, date: (m) => DateTime.fromObject({ year: +m[1]!, month: +m[2]!, day: +m[3]! }) },
+  { re: /(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?/g, date: (m) => dayFromYmd(+m[1]!, +m[2]!, +m[3]!) },
   {
     re: /(?<!\d)(\d{1,2})月(\d{1,2})[日号]/g,
     date: (m, t) => recentPast(t, +m[1]!, +m[2]!),
   },
-  { re: /大前天/g, date: (_m, t) => t.minus({ days: 3 }) },
-  { re: /前天|day before yesterday/g, date: (_m, t) => t.minus({ days: 2 }) },
-  { re: /昨天|昨晚|昨日|yesterday|last night/g, date: (_m, t) => t.minus({ days: 1 }) },
+  { re: /大前天/g, date: (_m, t) => t - 3 },
+  { re: /前天|day before yesterday/g, date: (_m, t) => t - 2 },
+  { re: /昨天|昨晚|昨日|yesterday|last night/g, date: (_m, t) => t - 1 },
   { re: /今天|今早|今晚|今日|今天早上|this morning|this afternoon|tonight|today/g, date: (_m, t) => t },
-  { re: /(\d+|[一二两三四五六七八九十]+)\s*(?:天前|天之前)/g, date: (m, t) => t.minus({ days: numberOf(m[1]!) }) },
-  { re: /(\d+|a|one|two|three|four|five|six|seven)\s+days?\s+ago/g, date: (m, t) => t.minus({ days: numberOf(m[1]!) }) },
+  { re: /(\d+|[一二两三四五六七八九十]+)\s*(?:天前|天之前)/g, date: (m, t) => t - numberOf(m[1]!) },
+  { re: /(\d+|a|one|two|three|four|five|six|seven)\s+days?\s+ago/g, date: (m, t) => t - numberOf(m[1]!) },
   {
     re: /(上|这|本)?(?:个)?(?:周|星期|礼拜)([一二三四五六日天])/g,
     date: (m, t) => pastWeekday(t, WEEKDAYS_ZH[m[2]!]!, m[1] === '上'),
@@ -124,7 +125,7 @@ const DATE_RULES: DateRule[] = [
     // English "last Monday" is usually the most recent one, not the one in the previous week.
     date: (m, t) => {
       const d = pastWeekday(t, WEEKDAYS_EN.indexOf(m[2]!) + 1, false);
-      return m[1] === 'last' && d.hasSame(t, 'day') ? d.minus({ weeks: 1 }) : d;
+      return m[1] === 'last' && d === t ? d - 7 : d;
     },
   },
   {
@@ -146,14 +147,13 @@ function numberOf(s: string): number {
 }
 
 /** A month/day without a year means the most recent such day, not one in the future. */
-function recentPast(today: DateTime, month: number, day: number): DateTime | undefined {
-  let d = DateTime.fromObject({ year: today.year, month, day }, { zone: today.zone });
-  if (!d.isValid) return undefined;
-  if (d > today.endOf('day')) d = d.minus({ years: 1 });
-  return d;
+function recentPast(today: Day, month: number, day: number): Day | undefined {
+  const d = dayFromYmd(yearOf(today), month, day);
+  if (d === undefined || d <= today) return d;
+  return dayFromYmd(yearOf(today) - 1, month, day);
 }
 
-function dates(text: string, todayOf: () => DateTime): DateEntity[] {
+function dates(text: string, todayOf: () => Day): DateEntity[] {
   const out: DateEntity[] = [];
   const taken: Array<[number, number]> = [];
   for (const rule of DATE_RULES) {
@@ -162,12 +162,12 @@ function dates(text: string, todayOf: () => DateTime): DateEntity[] {
       const end = start + m[0].length;
       if (taken.some(([a, b]) => start < b && end > a)) continue;
       const d = rule.date(m, todayOf());
-      if (!d || !d.isValid) continue;
+      if (d === undefined) continue;
       // "昨天晚上", "yesterday evening": keep the part of day in the text even without an hour.
       const part = /^\s*(早上|上午|中午|下午|傍晚|晚上|夜里|半夜|凌晨|morning|afternoon|evening|night)/.exec(text.slice(end));
       const stop = part ? end + part[0].length : end;
       taken.push([start, stop]);
-      out.push({ text: text.slice(start, stop).trim(), date: d.toISODate()!, _at: start } as DateEntity & { _at: number });
+      out.push({ text: text.slice(start, stop).trim(), date: isoOfDay(d), _at: start } as DateEntity & { _at: number });
     }
   }
   for (const m of text.matchAll(TIME_RE)) {
@@ -184,7 +184,7 @@ function dates(text: string, todayOf: () => DateTime): DateEntity[] {
     if (owner) {
       owner.time = time;
       owner.text = text.slice(owner._at, start + m[0].length).trim();
-    } else out.push({ text: m[0].trim(), date: todayOf().toISODate()!, time, _at: start } as DateEntity & { _at: number });
+    } else out.push({ text: m[0].trim(), date: isoOfDay(todayOf()), time, _at: start } as DateEntity & { _at: number });
   }
   return (out as Array<DateEntity & { _at: number }>)
     .sort((a, b) => a._at - b._at)
@@ -197,12 +197,11 @@ export interface EntityContext {
 }
 
 /** Entities in `raw` (the customer's own text, any script). Numbers are read from the NFKC form. */
-export function extractEntities(raw: string, ctx: EntityContext): Entities {
-  const text = normalize(raw);
+export function extractEntities(raw: string, ctx: EntityContext, normalized?: string): Entities {
+  const text = normalized ?? normalize(raw);
   const zone = ctx.pack.timeZone;
-  // Building "today" is the costly part of date handling; most messages name no date, so build it on demand.
-  let todayValue: DateTime | undefined;
-  const today = () => (todayValue ??= ctx.today ? DateTime.fromISO(ctx.today, { zone }) : DateTime.now().setZone(zone));
+  let todayValue: Day | undefined;
+  const today = () => (todayValue ??= dayFromIso(ctx.today ?? localDate(new Date(), zone)));
   const phones: string[] = [];
   const phoneSpans: Array<[number, number]> = [];
   for (const m of text.matchAll(PHONE_RE)) {

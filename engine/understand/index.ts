@@ -3,7 +3,7 @@ import { readEmotion, INSULTS } from './emotion.ts';
 import { extractEntities } from './entities.ts';
 import { classifyIntent } from './intent.ts';
 import { TfIdfIndex } from './tfidf.ts';
-import { containsTerm, contentSize, countCjk, countLatinLetters, normalize, simplifiedCount, traditionalCount } from './text.ts';
+import { TermSet, contentSize, countCjk, countLatinLetters, normalize, simplifiedCount, traditionalCount } from './text.ts';
 import type { Understanding, UnderstandContext } from './types.ts';
 
 export type Understand = (text: string, context?: UnderstandContext) => Understanding;
@@ -26,6 +26,9 @@ const DEMANDS: Array<[string, string[]]> = [
   ['replacement', ['更换', '换一个', '换新', 'replace', 'replacement', 'exchange']],
   ['correction', ['更正', '改正', '重新计算', '重算', 'correct the bill', 'recalculate', 'fix the bill']],
 ];
+
+const DEMAND_TERMS = new TermSet(DEMANDS.flatMap(([, words]) => words));
+const INSULT_TERMS = new TermSet(INSULTS);
 
 function detectLocale(raw: string, fallback: Locale): { language: 'zh' | 'en'; locale: Locale } {
   const han = countCjk(raw);
@@ -53,13 +56,16 @@ export function createUnderstander(pack: Pack): Understand {
         .map((text) => ({ label: c.id, text })),
     ),
   );
-  const keywords = pack.categories.map((c) => ({
-    id: c.id,
-    terms: Object.values(c.keywords).flat().map((k) => normalize(k)),
-  }));
-  const risk = Object.values(pack.riskKeywords)
-    .flat()
-    .map((r) => ({ signal: r!.signal, terms: r!.terms.map((t) => normalize(t)) }));
+  // Pack words, each mapped to what it stands for; one TermSet pass finds them all.
+  const keywordOf = new Map<string, string[]>();
+  for (const c of pack.categories) {
+    if (c.id === 'other') continue;
+    for (const k of Object.values(c.keywords).flat()) keywordOf.set(normalize(k), [...(keywordOf.get(normalize(k)) ?? []), c.id]);
+  }
+  const keywordTerms = new TermSet(keywordOf.keys());
+  const riskOf = new Map<string, RiskSignal>();
+  for (const r of Object.values(pack.riskKeywords).flat()) for (const t of r!.terms) riskOf.set(normalize(t), r!.signal);
+  const riskTerms = new TermSet(riskOf.keys());
   const gradeOf = new Map(pack.categories.map((c) => [c.id, c.grade]));
 
   const faqFor = (locale: Locale): TfIdfIndex | undefined =>
@@ -73,18 +79,17 @@ export function createUnderstander(pack: Pack): Understand {
     const signals = new Set<RiskSignal>();
     // A hotline number typed alone (say, as a mistyped phone number) is no threat; with words around it, it is.
     const hasWords = contentSize(norm.replace(/\d+/g, ' ')) >= 1;
-    for (const r of risk) if (r.terms.some((t) => containsTerm(norm, t) && (hasWords || !/^\d+$/.test(t)))) signals.add(r.signal);
+    for (const term of riskTerms.find(norm).keys()) if (hasWords || !/^\d+$/.test(term)) signals.add(riskOf.get(term)!);
     if (HOTLINES.test(norm) && hasWords) signals.add('regulator');
 
-    const insults = INSULTS.filter((w) => containsTerm(norm, w)).length;
+    const insults = INSULT_TERMS.find(norm).size;
     const threat = signals.has('media') || signals.has('legal') || signals.has('regulator') ? 0.15 : 0;
     const emotion = readEmotion(text, norm, Math.min(0.4, insults * 0.3 + threat));
 
-    const catKeyword = keywords
-      .map((k) => ({ id: k.id, hits: k.terms.filter((t) => containsTerm(norm, t)).length }))
-      .filter((k) => k.hits > 0 && k.id !== 'other')
-      .sort((a, b) => b.hits - a.hits);
-    const catSimilar = categoryIndex.rank(text, 2);
+    const keywordHits = new Map<string, number>();
+    for (const term of keywordTerms.find(norm).keys()) for (const id of keywordOf.get(term)!) keywordHits.set(id, (keywordHits.get(id) ?? 0) + 1);
+    const catKeyword = [...keywordHits].map(([id, hits]) => ({ id, hits })).sort((a, b) => b.hits - a.hits);
+    const catSimilar = categoryIndex.rank(norm, 2, true);
     let category: Understanding['category'] = null;
     const topSim = catSimilar[0];
     const topKw = catKeyword[0];
@@ -95,11 +100,11 @@ export function createUnderstander(pack: Pack): Understand {
       category = { id: topSim.label, confidence: Math.min(0.9, topSim.score + margin / 2) };
     }
 
-    const faqTop = faqFor(locale)?.rank(text, 2) ?? [];
+    const faqTop = faqFor(locale)?.rank(norm, 2, true) ?? [];
     const faqBest = faqTop[0];
     const faq = faqBest && faqBest.score >= 0.3 ? { id: faqBest.label, score: faqBest.score } : null;
 
-    const entities = extractEntities(text, { pack, today: context.today });
+    const entities = extractEntities(text, { pack, today: context.today }, norm);
     const intent = classifyIntent({
       norm,
       negative: emotion.label === 'none' ? 0 : emotion.intensity,
@@ -112,7 +117,8 @@ export function createUnderstander(pack: Pack): Understand {
     if ([...signals].some((s) => MAJOR_SIGNALS.includes(s))) severity = 'major';
     else if (signals.has('repeat')) severity = maxGrade(severity, 'urgent');
 
-    const demands = DEMANDS.filter(([, words]) => words.some((w) => containsTerm(norm, w))).map(([kind]) => kind);
+    const demandWords = DEMAND_TERMS.find(norm);
+    const demands = DEMANDS.filter(([, words]) => words.some((w) => demandWords.has(w))).map(([kind]) => kind);
 
     return {
       language,

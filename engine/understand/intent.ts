@@ -1,5 +1,5 @@
 import type { Intent } from './types.ts';
-import { containsTerm, contentSize } from './text.ts';
+import { TermSet, contentSize } from './text.ts';
 
 // Phrase lists on normalised text. "short" intents (affirm, deny, thanks ...) only count when the message
 // is mostly that phrase, so "不对劲的电表" is not a denial and "ok so my bill doubled" is not an affirmation.
@@ -28,18 +28,23 @@ const COMPLAINT = ['反映', '问题', '故障', '不满', '差评', '维权', '
 const QUESTION_ZH = /吗[?？]?$|[?？]|怎么|如何|怎样|什么|哪里|哪儿|哪个|多少|多久|能不能|可不可以|是否|有没有|几点|几天|为啥|请问/;
 const QUESTION_EN = /\?|^(how|what|when|where|which|who|why|can|could|do|does|is|are|will|should|may)\b/;
 
+const sets = new Map<string[], TermSet>();
+function termSet(phrases: string[]): TermSet {
+  let set = sets.get(phrases);
+  if (!set) sets.set(phrases, (set = new TermSet(phrases)));
+  return set;
+}
+
 function mostly(norm: string, phrases: string[], maxExtra: number): boolean {
   const stripped = norm.replace(/[\s,.!?，。！？~～、…'"“”]+/g, ' ').trim();
-  return phrases.some((p) => {
-    if (stripped === p) return true;
-    if (!containsTerm(stripped, p)) return false;
-    const rest = stripped.replace(p, '').trim();
-    return contentSize(rest) <= maxExtra;
-  });
+  for (const p of termSet(phrases).find(stripped).keys()) {
+    if (contentSize(stripped.replace(p, '').trim()) <= maxExtra) return true;
+  }
+  return false;
 }
 
 function hits(norm: string, phrases: string[]): number {
-  return phrases.filter((p) => containsTerm(norm, p)).length;
+  return termSet(phrases).find(norm).size;
 }
 
 export interface IntentSignals {

@@ -10,8 +10,8 @@ function stem(word: string): string {
 }
 
 /** Terms of a text: Han unigrams and bigrams, English word stems and bigrams, digits as one class. */
-export function terms(text: string): string[] {
-  const norm = normalize(text);
+export function terms(text: string, normalized = false): string[] {
+  const norm = normalized ? text : normalize(text);
   const out: string[] = [];
   const han = norm.replace(/[^\p{Script=Han}]+/gu, ' ').split(' ').filter(Boolean);
   for (const run of han) {
@@ -35,6 +35,7 @@ export class TfIdfIndex {
   private readonly labels: string[] = [];
   /** Inverted index: term → documents that hold it, with the term's weight there. */
   private readonly postings = new Map<string, Array<[doc: number, weight: number]>>();
+  private scratch: Float64Array | undefined;
 
   constructor(docs: Array<{ label: string; text: string }>) {
     const df = new Map<string, number>();
@@ -72,16 +73,23 @@ export class TfIdfIndex {
     return vec;
   }
 
-  /** Best cosine per label, highest first. */
-  rank(text: string, top = 3): Array<{ label: string; score: number }> {
-    const q = this.vectorOf(terms(text));
+  /** Best cosine per label, highest first. Pass `normalized` when the text already went through normalize(). */
+  rank(text: string, top = 3, normalized = false): Array<{ label: string; score: number }> {
+    const q = this.vectorOf(terms(text, normalized));
     if (q.size === 0) return [];
-    const dots = new Map<number, number>();
+    // Dot products accumulate in a reusable array; only the documents touched are read back.
+    const dots = (this.scratch ??= new Float64Array(this.labels.length));
+    const touched: number[] = [];
     for (const [term, w] of q) {
-      for (const [doc, dw] of this.postings.get(term) ?? []) dots.set(doc, (dots.get(doc) ?? 0) + w * dw);
+      for (const [doc, dw] of this.postings.get(term) ?? []) {
+        if (dots[doc] === 0) touched.push(doc);
+        dots[doc]! += w * dw;
+      }
     }
     const best = new Map<string, number>();
-    for (const [doc, dot] of dots) {
+    for (const doc of touched) {
+      const dot = dots[doc]!;
+      dots[doc] = 0;
       const label = this.labels[doc]!;
       if (dot > (best.get(label) ?? 0)) best.set(label, dot);
     }

@@ -79,7 +79,7 @@ describe('handoff to a human', () => {
       ]);
     expect((await file('r1', 'My bill is wrong again, I was charged twice this month')).status).toBe('bot');
     await h.engine.ticketEvent((await h.store.listTickets({}))[0]!.id, { type: 'resolved', message: 'Refunded.' });
-    expect((await file('r1', 'The meter reading on my bill is wrong, it is much higher than the meter shows')).status).toBe('bot');
+    expect((await file('r1', 'My electricity bill charged me twice for the same month')).status).toBe('bot');
     const third = await file('r1', 'I was overcharged on my electricity bill yet again this month');
     expect(third.status).toBe('waiting_for_agent');
     expect(third.replies.map((x) => x.text).join('\n')).toMatch(/supervisor will take this over/);

@@ -71,6 +71,35 @@ describe('intake in English', () => {
   });
 });
 
+describe('customer record', () => {
+  it('links the same phone across channels and chats into one customer, whose complaints all count', async () => {
+    const h = harness();
+    const file = (user: string, text: string) =>
+      h.script(user, [
+        [text, null],
+        ['yesterday', null],
+        ['A refund', null],
+        ['3301234567', null],
+        ['+86 139 1234 5678', null],
+        ['By text message', /correct\?/],
+        ['yes', TICKET_RE],
+      ]);
+    const first = await file('phone-a', 'My electricity bill is wrong, I was charged twice');
+    const second = await file('phone-b', 'I was overcharged on my electricity bill this month');
+    const a = (await h.store.getTicket(first.ticketId!))!;
+    const b = (await h.store.getTicket(second.ticketId!))!;
+    expect(b.customerId).toBe(a.customerId);
+    const customer = (await h.store.getCustomer(a.customerId))!;
+    expect(customer.phone).toBe('13912345678');
+    expect(customer.identities.map((i) => i.channelUserId).sort()).toEqual(['phone-a', 'phone-b']);
+    expect(customer.complaintTimes).toHaveLength(2);
+    expect((await h.store.findConversation('test', 'phone-b'))!.customerId).toBe(a.customerId);
+    const progress = await h.say('phone-b', 'any update on my complaint?');
+    expect(progress.replies[0]!.text).toContain(first.ticketId!);
+    expect(progress.replies[0]!.text).toContain(second.ticketId!);
+  });
+});
+
 describe('intake in Chinese', () => {
   it('登记一起电费投诉：已知的信息不再问，复述确认后给出编号和时限', async () => {
     const h = harness();

@@ -183,6 +183,27 @@ describe('agent API', () => {
     stop();
   });
 
+  it('lets the operator tag a customer VIP, which the pack turns into a handoff and a higher grade', async () => {
+    const first = await json(await post(s, '/api/web/messages', { userId: 'gina', text: 'hello' }));
+    const conv = await json(await get(`/api/conversations/${first.conversation.id}`));
+    const customerId = conv.conversation.customerId;
+    const tagged = await s.app.request(`/api/customers/${customerId}/tags`, {
+      method: 'PUT',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ tags: ['vip'] }),
+    });
+    expect(tagged.status).toBe(200);
+    expect((await json(await get(`/api/customers/${customerId}`))).customer.tags).toEqual(['vip']);
+    const steps = ['The staff at the service hall were rude to me', 'today', 'An apology', '13912345678', 'Here in this chat', 'yes'];
+    let last: Record<string, any> = {};
+    for (const text of steps) last = await json(await post(s, '/api/web/messages', { userId: 'gina', text }));
+    expect(last.conversation.status).toBe('waiting_for_agent');
+    const ticket = (await json(await get(`/api/tickets/${last.conversation.ticketId}`))).ticket;
+    expect(ticket).toMatchObject({ grade: 'urgent', handoffReason: 'vip' });
+    const bad = await s.app.request(`/api/customers/${customerId}/tags`, { method: 'PUT', headers: { ...auth, 'Content-Type': 'application/json' }, body: '{"tags":["Not OK!"]}' });
+    expect(bad.status).toBe(400);
+  });
+
   it('returns 400 for bad input and 404 for unknown ids', async () => {
     expect((await get('/api/tickets?status=lost')).status).toBe(400);
     expect((await get('/api/tickets/PU-20260101-AAAAAA')).status).toBe(404);

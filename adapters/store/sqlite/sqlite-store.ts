@@ -92,7 +92,7 @@ export function createSqliteStore(options: SqliteOptions): Store {
     if (changed !== 1) throw conflict(table.slice(0, -1), v.value.id, v.expectedVersion, q.versionOf[table].get(v.value.id)?.version ?? null);
   }
 
-  const applyCommit = db.transaction((c: Commit) => {
+  const applyCommit = (c: Commit) => {
     if (c.dedupe) {
       if (q.turnGet.get(c.dedupe.key)) throw duplicate(c.dedupe.key);
       q.turnInsert.run(c.dedupe.key, new Date().toISOString(), JSON.stringify(c.dedupe.record));
@@ -111,25 +111,39 @@ export function createSqliteStore(options: SqliteOptions): Store {
     }
     for (const m of c.messages ?? []) q.msgInsert.run(m.conversationId, m.n, JSON.stringify(m));
     for (const e of c.effects ?? []) q.outboxInsert.run(e.id, e.notBefore, JSON.stringify(e));
-  });
+  };
 
   // Ticket filters combine into a handful of SQL shapes; each is prepared once.
   const listStatements = new Map<string, Database.Statement<unknown[], Row>>();
 
-  // Group commit: commits that arrive in the same tick share one transaction and so one fsync. Each runs
-  // in its own savepoint (better-sqlite3 nests transactions that way), so a conflict fails only its own.
-  let pending: Array<{ commit: Commit; resolve: () => void; reject: (err: unknown) => void }> = [];
-  const writeBatch = db.transaction((items: typeof pending) =>
+  // Group commit: writes that arrive in the same tick share one transaction and so one fsync; better-sqlite3
+  // nests each in a savepoint, so a write that fails (a CONFLICT) rolls back alone. Callers still hear
+  // back only once their write is on disk.
+  type Write = { apply: () => void; resolve: () => void; reject: (err: unknown) => void };
+  let pending: Write[] = [];
+  const one = db.transaction((apply: () => void) => apply());
+  const writeBatch = db.transaction((items: Write[]) =>
     items.map((item) => {
       try {
-        applyCommit(item.commit);
+        one(item.apply);
         return null;
       } catch (err) {
         return err;
       }
     }),
   );
+  // Finished effects are deleted with the next batch rather than in a batch (and fsync) of their own.
+  // Until then they are hidden from pendingEffects; a crash before that batch at worst sends one again,
+  // which an outbox allows anyway (delivery is at least once).
+  let finished = new Set<string>();
+  let lazyTimer: NodeJS.Timeout | undefined;
   const flush = () => {
+    if (lazyTimer) clearTimeout(lazyTimer);
+    lazyTimer = undefined;
+    const done = [...finished];
+    finished = new Set();
+    if (done.length) pending.unshift({ apply: () => done.forEach((id) => q.outboxDelete.run(id)), resolve: () => {}, reject: () => {} });
+    if (pending.length === 0) return;
     const items = pending;
     pending = [];
     let outcomes: unknown[];
@@ -141,6 +155,12 @@ export function createSqliteStore(options: SqliteOptions): Store {
     }
     items.forEach((item, i) => (outcomes[i] ? item.reject(outcomes[i]) : item.resolve()));
   };
+  const enqueue = (apply: () => void) =>
+    new Promise<void>((resolve, reject) => {
+      if (!db.open) return reject(new Error('the SQLite store is closed'));
+      pending.push({ apply, resolve, reject });
+      if (pending.length === 1) setImmediate(flush);
+    });
 
   return {
     kind: 'sqlite',
@@ -188,26 +208,28 @@ export function createSqliteStore(options: SqliteOptions): Store {
       return parse<TurnRecord>(q.turnGet.get(key));
     },
     commit(c) {
-      return new Promise<void>((resolve, reject) => {
-        if (!db.open) return reject(new Error('the SQLite store is closed'));
-        pending.push({ commit: c, resolve, reject });
-        if (pending.length === 1) setImmediate(flush);
-      });
+      return enqueue(() => applyCommit(c));
     },
     async pendingEffects(now, limit = 100) {
-      return q.outboxDue.all(now, limit).map((r) => JSON.parse(r.data) as OutboxEntry);
+      return q.outboxDue
+        .all(now, limit + finished.size)
+        .map((r) => JSON.parse(r.data) as OutboxEntry)
+        .filter((e) => !finished.has(e.id))
+        .slice(0, limit);
     },
-    async settleEffect(id, outcome) {
+    settleEffect(id, outcome) {
       if (outcome.done) {
-        q.outboxDelete.run(id);
-        return;
+        finished.add(id);
+        lazyTimer ??= setTimeout(flush, 50);
+        return Promise.resolve();
       }
-      const e = parse<OutboxEntry>(q.outboxGet.get(id));
-      if (!e) return;
-      q.outboxRetry.run(outcome.retryAt, JSON.stringify({ ...e, attempts: e.attempts + 1, notBefore: outcome.retryAt }), id);
+      return enqueue(() => {
+        const e = parse<OutboxEntry>(q.outboxGet.get(id));
+        if (e) q.outboxRetry.run(outcome.retryAt, JSON.stringify({ ...e, attempts: e.attempts + 1, notBefore: outcome.retryAt }), id);
+      });
     },
     async close() {
-      if (pending.length) flush();
+      flush();
       if (db.open) db.close();
     },
   };
