@@ -37,6 +37,9 @@ export function createEngine(o: EngineOptions) {
   const render: Renderer = createRenderer(o.pack);
   const understand = o.understand ?? createUnderstander(o.pack);
   const events = new EventEmitter();
+  // The agent queue's heartbeat in the log: ids and reasons only, never what the customer wrote.
+  events.on('handoff', (d: { conversationId: string; reason: string; ticketId: string | null }) => o.log.info(d, 'conversation handed to the human queue'));
+  events.on('ticket_created', (d: { ticketId: string; grade: string; category: string }) => o.log.info(d, 'ticket filed'));
   const queue = createKeyedQueue();
   const outbox = createOutbox({ store: o.store, channels, log: o.log, now, events });
   const deps = { pack: o.pack, store: o.store, understand, render, now };

@@ -101,13 +101,16 @@ export function webChatRoutes(o: WebRoutesOptions): Hono {
         }
       }
       await stream.writeSSE({ event: 'ready', data: JSON.stringify({ after: last, status: conv?.dialog.status ?? 'bot' }) });
-      while (!stream.aborted) {
-        while (queue.length) await send(queue.shift()!);
-        await Promise.race([
-          new Promise<void>((resolve) => (wake = resolve)),
-          stream.sleep(25_000).then(() => (stream.aborted ? undefined : stream.write(': keep-alive\n\n'))),
-        ]);
-        wake = undefined;
+      // Proxies close quiet connections; a comment every 25 s keeps the stream open.
+      const keepAlive = setInterval(() => void stream.write(': keep-alive\n\n').catch(() => undefined), 25_000);
+      try {
+        while (!stream.aborted) {
+          while (queue.length) await send(queue.shift()!);
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+      } finally {
+        clearInterval(keepAlive);
       }
       unsubscribe();
     });

@@ -51,16 +51,20 @@ export function createOutbox(o: OutboxOptions) {
     await Promise.all(settled);
   }
 
-  /** Runs everything due: on start-up (recovering a crash) and periodically (retries). */
+  /**
+   * Runs everything due: on start-up (recovering a crash) and periodically (retries). Sends for a channel
+   * this process does not run (the terminal chat beside a server) are left for the process that does.
+   */
   async function drain(): Promise<number> {
     let total = 0;
-    for (;;) {
-      const due = (await o.store.pendingEffects(o.now().toISOString(), 100)).filter((e) => !inFlight.has(e.id));
-      if (due.length === 0) return total;
-      await run(due, false);
-      total += due.length;
-      if (due.length < 100) return total;
+    for (let page = 0; page < 100; page++) {
+      const due = await o.store.pendingEffects(o.now().toISOString(), 200);
+      const runnable = due.filter((e) => !inFlight.has(e.id) && (e.kind === 'event' || o.channels.has(e.channel)));
+      if (runnable.length > 0) await run(runnable, false);
+      total += runnable.length;
+      if (due.length < 200 || runnable.length < due.length) return total;
     }
+    return total;
   }
 
   return { run, drain, get inFlight() { return inFlight.size; } };

@@ -82,6 +82,30 @@ describe('turn pipeline', () => {
     expect(delivered[0]).toMatch(/assistant/);
   });
 
+  it('leaves sends for a channel this process does not run to the process that does', async () => {
+    const h = harness();
+    await h.store.commit({
+      effects: [
+        {
+          id: 'ob_other_channel',
+          kind: 'send',
+          conversationId: 'cv_x',
+          channel: 'terminal',
+          channelUserId: 'someone',
+          mode: 'push',
+          n: 3,
+          message: { text: 'for the terminal' },
+          createdAt: h.clock.now.toISOString(),
+          notBefore: h.clock.now.toISOString(),
+          attempts: 0,
+        },
+      ],
+    });
+    expect(await h.engine.drain()).toBe(0);
+    const [left] = await h.store.pendingEffects(h.clock.now.toISOString());
+    expect(left).toMatchObject({ id: 'ob_other_channel', attempts: 0 });
+  });
+
   it('processes two concurrent messages from one customer one at a time, in arrival order', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
