@@ -116,7 +116,7 @@ function idle(state: DialogState, input: FlowInput): StepResult {
       return startIntake(state, input);
     case 'question':
       if (u.faq && u.faq.score >= input.pack.thresholds.faqAnswer) return faq({ ...state, misunderstood: 0 }, input, u.faq.id);
-      if (u.category) return startIntake(state, input);
+      if (u.faq) return didYouMean(state, input, u.faq.id);
       return misunderstood(state, input);
     case 'greeting':
       return { state: { ...state, misunderstood: 0 }, effects: [say('greeting', { name: localized(input.pack.displayName) }, MENU)] };
@@ -131,6 +131,16 @@ function idle(state: DialogState, input: FlowInput): StepResult {
       if (u.category) return startIntake(state, input);
       return misunderstood(state, input);
   }
+}
+
+/** An unsure FAQ match is offered as a question, with the way to a complaint or a person beside it. */
+function didYouMean(state: DialogState, input: FlowInput, id: string): StepResult {
+  const entry = (input.pack.faq[state.locale] ?? input.pack.faq[input.pack.defaultLocale] ?? []).find((e) => e.id === id);
+  if (!entry) return misunderstood(state, input);
+  return {
+    state: { ...state, misunderstood: state.misunderstood + 1 },
+    effects: [say('faq.did_you_mean', { question: entry.questions[0]! }, [{ payload: `faq:${id}`, label: entry.questions[0]! }, ...MENU])],
+  };
 }
 
 function faq(state: DialogState, input: FlowInput, id: string): StepResult {

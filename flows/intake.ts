@@ -172,28 +172,45 @@ function occurred(d: { date?: string; time?: string }, timeZone: string): string
 }
 
 /** Takes everything the message says that fills or corrects a field, whatever was asked. Returns fields changed. */
-function absorb(data: IntakeData, input: FlowInput, asking: string | null): string[] {
+interface Absorbed {
+  /** Fields this message filled or changed. */
+  touched: string[];
+  /** Fields that already had a different value: corrections the customer should hear were taken. */
+  corrected: string[];
+  /** What is left of the message once the entities it carried are taken out. */
+  leftover: number;
+}
+
+function absorb(data: IntakeData, input: FlowInput, asking: string | null): Absorbed {
   const u = input.understanding;
   const f = data.fields;
-  const changed: string[] = [];
+  const touched: string[] = [];
+  const corrected: string[] = [];
+  const set = (field: string, had: unknown) => {
+    touched.push(field);
+    if (had) corrected.push(field);
+  };
   const phone = u.entities.phones[0];
   if (phone && phone !== f.phone) {
-    if (f.phone) changed.push('phone');
+    set('phone', f.phone);
     f.phone = phone;
   }
   for (const [id, values] of Object.entries(u.entities.details)) {
     const value = values[0];
     if (value && value !== f.details[id]) {
-      if (f.details[id]) changed.push(`detail:${id}`);
+      set(`detail:${id}`, f.details[id]);
       f.details[id] = value;
       data.skipped = data.skipped.filter((s) => s !== id);
     }
   }
-  const date = u.entities.dates[0];
+  const said = u.entities.dates[0];
+  // "around 3pm" after "yesterday afternoon" is 3 pm yesterday, not today.
+  const date = said?.timeOnly && f.occurredAt ? { ...said, date: f.occurredAt.slice(0, 10) } : said;
   if (date && (asking !== 'description' || !f.occurredAt)) {
     const at = occurred(date, input.pack.timeZone);
     if (at && at !== f.occurredAt) {
-      if (f.occurredAt) changed.push('when');
+      // A time added to a date already given ("3 pm" after "yesterday") refines it; it corrects nothing.
+      set('when', f.occurredAt && !at.startsWith(f.occurredAt) ? f.occurredAt : undefined);
       f.occurredAt = at;
       f.occurredText = date.text;
     }
@@ -201,11 +218,16 @@ function absorb(data: IntakeData, input: FlowInput, asking: string | null): stri
   if (!f.category && u.category && u.category.confidence >= 0.55) f.category = u.category.id;
   if (!f.demand && u.demands.length && asking !== 'description') f.demand = `demand:${u.demands[0]}`;
   for (const s of u.signals) if (!data.signals.includes(s)) data.signals.push(s);
-  data.severity = maxGrade(data.severity, u.severity === 'major' ? 'major' : data.severity);
-  return changed;
+  if (u.severity === 'major') data.severity = 'major';
+  let rest = normalize(input.text);
+  for (const e of [...u.entities.dates.map((d) => d.text), ...u.entities.phones, ...u.entities.numbers, ...Object.values(u.entities.details).flat()]) {
+    rest = rest.replace(normalize(e), ' ');
+  }
+  rest = rest.replace(/[\d\s+\-:：,，。.!！?？]+|左右|大概|差不多|around|about|approximately|ish/g, ' ');
+  return { touched, corrected, leftover: contentSize(rest) };
 }
 
-type Answer = 'ok' | 'missed';
+type Answer = 'ok' | 'missed' | 'unclear';
 
 /** Reads the reply to the question just asked. */
 function answer(data: IntakeData, input: FlowInput, asking: string): Answer {
@@ -225,8 +247,9 @@ function answer(data: IntakeData, input: FlowInput, asking: string): Answer {
       f.description = input.text.trim();
       return 'ok';
     case 'when':
+      if (f.occurredAt) return 'ok';
       if (c === 'when:unknown' || DONT_KNOW.test(norm)) f.occurredText = 'unknown';
-      else if (!f.occurredAt) {
+      else {
         if (contentSize(input.text) < 1) return 'missed';
         f.occurredText = input.text.trim().slice(0, 100);
       }
@@ -237,7 +260,9 @@ function answer(data: IntakeData, input: FlowInput, asking: string): Answer {
       else if (contentSize(input.text.replace(/[\d\s+-]+/g, ' ')) >= 1) f.demand = input.text.trim().slice(0, 300);
       return f.demand ? 'ok' : 'missed';
     case 'phone':
-      return f.phone ? 'ok' : 'missed';
+      if (f.phone) return 'ok';
+      // Digits that are not a valid number deserve the format hint; words are probably about something else.
+      return /\d{3,}/.test(input.text.normalize('NFKC')) ? 'missed' : 'unclear';
     case 'contact': {
       const picked = c?.startsWith('contact:') ? (c.slice(8) as ContactChannel) : CONTACT_WORDS.find(([, re]) => re.test(norm))?.[0];
       if (!picked) return 'missed';
@@ -349,6 +374,9 @@ export function startIntake(state: DialogState, input: FlowInput): StepResult {
   return ask(data, { ...state, misunderstood: 0 }, input, empathyOpening(input, data.fields.category));
 }
 
+// Questions whose answer is free text: a message that only carried other fields is not an answer to them.
+const FREE_TEXT = new Set(['description', 'demand']);
+
 function stepIntake(data: IntakeData, state: DialogState, input: FlowInput): StepResult {
   const u = input.understanding;
   const c = input.choice;
@@ -360,34 +388,44 @@ function stepIntake(data: IntakeData, state: DialogState, input: FlowInput): Ste
   }
   const asking = data.asking;
   const next = structuredClone(data);
-  const changed = absorb(next, input, asking);
+  const absorbed = absorb(next, input, asking);
+  const lead = absorbed.corrected.length ? [say('intake.noted_correction')] : [];
+  const live = (misunderstood: number) => withIntake({ ...state, misunderstood }, next);
 
   if (asking === 'confirm') {
-    if (c === 'confirm' || (u.intent.name === 'affirm' && changed.length === 0)) return file(next, state, input);
-    if (changed.length > 0) {
+    if (c === 'confirm' || (u.intent.name === 'affirm' && absorbed.touched.length === 0)) return file(next, state, input);
+    if (absorbed.touched.length > 0) {
       next.asking = 'confirm';
-      return { state: withIntake({ ...state, misunderstood: 0 }, next), effects: [summary(next, input, true)] };
+      return { state: live(0), effects: [summary(next, input, true)] };
     }
     if (c === 'edit' || u.intent.name === 'deny') {
       next.asking = 'which_field';
-      return { state: withIntake({ ...state, misunderstood: 0 }, next), effects: [whichField(input, next)] };
+      return { state: live(0), effects: [whichField(input, next)] };
     }
-    return { state: withIntake({ ...state, misunderstood: state.misunderstood + 1 }, next), effects: [say('intake.confirm_unclear'), summary(next, input, false)] };
+    return { state: live(state.misunderstood + 1), effects: [say('intake.confirm_unclear'), summary(next, input, false)] };
   }
   if (asking === 'which_field') {
     const field = c?.startsWith('field:') ? c.slice(6) : null;
-    if (!field) {
-      return { state: withIntake({ ...state, misunderstood: state.misunderstood + 1 }, next), effects: [whichField(input, next)] };
-    }
+    if (!field) return { state: live(state.misunderstood + 1), effects: [whichField(input, next)] };
     clearField(next, field);
     next.asking = field;
-    return { state: withIntake({ ...state, misunderstood: 0 }, next), effects: [question(field, input)] };
+    return { state: live(0), effects: [question(field, input)] };
   }
-  if (asking && answer(next, input, asking) === 'missed') {
-    const retry = RETRY_KEY[asking] ?? 'intake.answer_unclear';
-    return { state: withIntake({ ...state, misunderstood: state.misunderstood + 1 }, next), effects: [say(retry), question(asking, input)] };
+  // A customer one step behind ("about 3 pm" when asked what they want) adds to the record; the open
+  // question is asked again instead of taking the time as their demand.
+  if (asking && FREE_TEXT.has(asking) && absorbed.touched.length > 0 && absorbed.leftover <= 2 && !c) {
+    return { state: live(0), effects: [say(absorbed.corrected.length ? 'intake.noted_correction' : 'intake.noted'), question(asking, input)] };
   }
-  return ask(next, { ...state, misunderstood: 0 }, input, changed.length ? [say('intake.noted_correction')] : []);
+  // Details told while answering "when" belong to the description, not lost.
+  if (asking === 'when' && absorbed.leftover >= 10 && next.fields.description && !next.fields.description.includes(input.text.trim())) {
+    next.fields.description = `${next.fields.description}\n${input.text.trim()}`;
+  }
+  const result = asking ? answer(next, input, asking) : 'ok';
+  if (asking && result !== 'ok') {
+    const retry = result === 'missed' ? (RETRY_KEY[asking] ?? 'intake.answer_unclear') : 'intake.answer_unclear';
+    return { state: live(state.misunderstood + 1), effects: [...lead, say(retry), question(asking, input)] };
+  }
+  return ask(next, { ...state, misunderstood: 0 }, input, lead);
 }
 
 export const intake: Flow<IntakeData> = { name: 'intake', version: 1, step: stepIntake };

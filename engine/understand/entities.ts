@@ -110,6 +110,9 @@ const DATE_RULES: DateRule[] = [
     re: /(?<!\d)(\d{1,2})月(\d{1,2})[日号]/g,
     date: (m, t) => recentPast(t, +m[1]!, +m[2]!),
   },
+  // A day of the month alone ("20号", "the 20th") is the most recent such day.
+  { re: /(?<![\d月.\-/])(\d{1,2})[号日](?![\d]|元)/g, date: (m, t) => dayOfMonthBefore(t, +m[1]!) },
+  { re: /\bthe (\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:time|floor|of\b))/g, date: (m, t) => dayOfMonthBefore(t, +m[1]!) },
   { re: /大前天/g, date: (_m, t) => t - 3 },
   { re: /前天|day before yesterday/g, date: (_m, t) => t - 2 },
   { re: /昨天|昨晚|昨日|yesterday|last night/g, date: (_m, t) => t - 1 },
@@ -147,6 +150,14 @@ function numberOf(s: string): number {
 }
 
 /** A month/day without a year means the most recent such day, not one in the future. */
+function dayOfMonthBefore(today: Day, day: number): Day | undefined {
+  const iso = isoOfDay(today);
+  const [y, m] = iso.split('-').map(Number);
+  const thisMonth = dayFromYmd(y!, m!, day);
+  if (thisMonth !== undefined && thisMonth <= today) return thisMonth;
+  return m === 1 ? dayFromYmd(y! - 1, 12, day) : dayFromYmd(y!, m! - 1, day);
+}
+
 function recentPast(today: Day, month: number, day: number): Day | undefined {
   const d = dayFromYmd(yearOf(today), month, day);
   if (d === undefined || d <= today) return d;
@@ -184,7 +195,7 @@ function dates(text: string, todayOf: () => Day): DateEntity[] {
     if (owner) {
       owner.time = time;
       owner.text = text.slice(owner._at, start + m[0].length).trim();
-    } else out.push({ text: m[0].trim(), date: isoOfDay(todayOf()), time, _at: start } as DateEntity & { _at: number });
+    } else out.push({ text: m[0].trim(), date: isoOfDay(todayOf()), time, timeOnly: true, _at: start } as DateEntity & { _at: number });
   }
   return (out as Array<DateEntity & { _at: number }>)
     .sort((a, b) => a._at - b._at)

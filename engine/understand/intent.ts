@@ -73,7 +73,9 @@ export function classifyIntent(s: IntentSignals): { name: Intent; confidence: nu
   const isQuestion = QUESTION_ZH.test(norm) || QUESTION_EN.test(norm);
   const complaintWords = hits(norm, COMPLAINT);
   const explicit = hits(norm, EXPLICIT_COMPLAINT) > 0 ? 0.35 : 0;
-  const complaintScore = Math.min(1, explicit + 0.45 * s.negative + 0.25 * complaintWords + 0.6 * s.categoryScore);
+  // "What is the tiered tariff?" names a category without complaining about it.
+  const calmQuestion = isQuestion && s.negative < 0.3 && complaintWords === 0 && explicit === 0;
+  const complaintScore = Math.min(1, explicit + 0.45 * s.negative + 0.25 * complaintWords + (calmQuestion ? 0.2 : 0.6) * s.categoryScore);
   if (isQuestion && s.faqScore >= 0.35 && s.faqScore >= complaintScore) {
     return { name: 'question', confidence: Math.min(0.95, 0.5 + s.faqScore / 2) };
   }

@@ -23,6 +23,8 @@ export interface DateEntity {
   date?: string;
   /** Local time of day HH:mm when given. */
   time?: string;
+  /** Only a time was said ("at 3pm"): `date` is today by default, but it may belong to a date said earlier. */
+  timeOnly?: boolean;
 }
 
 export interface AmountEntity {

@@ -63,6 +63,41 @@ describe('intake in English', () => {
     expect(await h.store.listTickets({})).toHaveLength(0);
   });
 
+  it('keeps a customer who answers one step behind on track, and keeps extra details', async () => {
+    const h = harness();
+    const done = await h.script('en5', [
+      ['I want to complain about the staff at your service hall', /when did this happen/i],
+      ['Yesterday afternoon I went to change the account holder and the clerk shouted at me and refused to help', /what would you like/i],
+      ['around 3pm', /Noted[\s\S]*what would you like/i],
+      ['An apology and better training', /phone number/i],
+      ['I already told you what I want', /didn't quite get that[\s\S]*phone number/i],
+      ['13812345678', /keep you updated/i],
+      ['1', /clerk shouted at me[\s\S]*When: Mon 23 Nov 2026, 15:00[\s\S]*You would like: An apology and better training/],
+      ['yes', TICKET_RE],
+    ]);
+    expect((await h.store.getTicket(done.ticketId!))!.category).toBe('service_attitude');
+  });
+
+  it('reads a day of the month on its own, and prefers it to "not sure"', async () => {
+    const h = harness();
+    await h.script('en6', [
+      ['My bill is far too high this month', /when did this/i],
+      ['not sure, I noticed it on the 20th', /what would you like/i],
+    ]);
+    const conv = (await h.store.findConversation('test', 'en6'))!;
+    expect((conv.dialog.active!.data as { fields: { occurredAt: string } }).fields.occurredAt).toBe('2026-11-20');
+  });
+
+  it('never starts a complaint from a calm question; an unsure FAQ match is offered, not asserted', async () => {
+    const h = harness();
+    const r = await h.say('en7', 'what is the tiered tariff?');
+    expect(r.replies[0]!.text).toMatch(/closest question/);
+    expect(r.replies[0]!.quickReplies![0]!.label).toMatch(/tier/i);
+    const picked = await h.say('en7', '1');
+    expect(picked.replies[0]!.text).toMatch(/tier|kWh/i);
+    expect((await h.store.findConversation('test', 'en7'))!.dialog.active).toBeNull();
+  });
+
   it('answers a question from the FAQ when the match is confident', async () => {
     const h = harness();
     const r = await h.say('en4', 'How can I pay my electricity bill online?');
