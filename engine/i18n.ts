@@ -109,8 +109,3 @@ export function createRenderer(pack: Pick<Pack, 'timeZone' | 'defaultLocale'>): 
   render.text = text;
   return render;
 }
-
-/** Every key used by the code must exist in every locale; the locale test checks this list. */
-export function hasKey(locale: Locale, key: string): boolean {
-  return instance().exists(key, { lng: locale, fallbackLng: false });
-}

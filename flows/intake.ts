@@ -40,8 +40,6 @@ const CONTACT_WORDS: Array<[ContactChannel, RegExp]> = [
 
 const REQUEST_ONLY = /我要|我想|我需要|投诉一下|投诉|反映一下|举报|i want to|i'd like to|i would like to|file|make|lodge|a complaint|complaint|complain|please|hello|hi|你好|您好/g;
 
-export const FIELD_NAMES = ['category', 'description', 'when', 'demand', 'phone', 'contact'] as const;
-
 function newIntake(): IntakeData {
   return { fields: { details: {} }, asking: null, skipped: [], severity: 'ordinary', signals: [] };
 }

@@ -7,6 +7,9 @@ const HELP = `intake: customer-complaint chatbot service
                                    chat with the bot in this terminal (same engine and store)
   intake bench [--customers N] [--concurrency N] [--store sqlite|memory] [--sync FULL|NORMAL]
                                    drive simulated customers through the intake and print figures
+  intake analyze [--bot NAME] [--faq FILE] [--locale zh-CN|zh-TW|en]
+                                   one message per stdin line (text or JSON {"text"}) in, one JSON analysis per line
+                                   out; --faq: YAML or JSON list of {id, questions, answer} (answer defaults to the id)
 
 Configuration comes from the environment (see README.md): PORT, HOST, DATA_DIR, BOT, API_TOKEN, LOG_LEVEL,
 WEB_IDENTITY_SECRET, STORE, SQLITE_SYNCHRONOUS, MAX_BODY_BYTES.`;
@@ -22,6 +25,9 @@ try {
       break;
     case 'bench':
       await (await import('./bench.ts')).bench(rest);
+      break;
+    case 'analyze':
+      await (await import('./analyze.ts')).analyze(rest);
       break;
     case 'help':
     case '--help':

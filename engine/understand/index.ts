@@ -1,8 +1,11 @@
 import type { Grade, Locale, Pack, RiskSignal } from '../packs/schema.ts';
 import { readEmotion, INSULTS } from './emotion.ts';
 import { extractEntities } from './entities.ts';
+import { socialActs } from './social.ts';
 import { classifyIntent } from './intent.ts';
-import { TfIdfIndex } from './tfidf.ts';
+import { featurize } from './features.ts';
+import type { LabelledExample } from './labelled.ts';
+import { LinearModel } from './linear-model.ts';
 import { TermSet, contentSize, countCjk, countLatinLetters, normalize, simplifiedCount, traditionalCount } from './text.ts';
 import type { Understanding, UnderstandContext } from './types.ts';
 
@@ -15,6 +18,10 @@ export function maxGrade(a: Grade, b: Grade): Grade {
 
 // Government and regulator hotlines every mainland customer knows; a mention is a regulator signal in any pack.
 const HOTLINES = /(?<!\d)(12315|12345|12398|12378|12363|12358)(?!\d)/;
+/** Below this calibrated score a message is out of scope for the FAQ: better no answer than a wrong one. */
+const FAQ_FLOOR = 0.25;
+const CATEGORY_FLOOR = 0.35;
+const round = (x: number) => Math.round(x * 1000) / 1000;
 const MAJOR_SIGNALS: RiskSignal[] = ['media', 'legal', 'regulator', 'safety', 'mass'];
 
 const DEMANDS: Array<[string, string[]]> = [
@@ -44,16 +51,30 @@ function detectLocale(raw: string, fallback: Locale): { language: 'zh' | 'en'; l
 }
 
 /** Builds the understanding function for one pack: indexes are made once, each call is pure and synchronous. */
-export function createUnderstander(pack: Pack): Understand {
-  const faqIndex = new Map<Locale, TfIdfIndex>();
+export interface UnderstanderOptions {
+  /** Labelled examples the sentiment, emotion and complaint models learn from; the project's own by default. */
+  labelled?: LabelledExample[];
+}
+
+export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}): Understand {
+  void options;
+  // One model per distinct FAQ list: an operator's single list serving every locale is learned once.
+  const faqModels = new Map<Pack['faq'][Locale], LinearModel>();
+  const faqModel = new Map<Locale, LinearModel>();
   for (const [locale, entries] of Object.entries(pack.faq) as Array<[Locale, Pack['faq'][Locale]]>) {
-    faqIndex.set(locale, new TfIdfIndex((entries ?? []).flatMap((e) => e.questions.map((q) => ({ label: e.id, text: q })))));
+    if (!entries?.length) continue;
+    let model = faqModels.get(entries);
+    if (!model) {
+      model = new LinearModel(entries.flatMap((e) => e.questions.map((q) => ({ label: e.id, text: normalize(q) }))));
+      faqModels.set(entries, model);
+    }
+    faqModel.set(locale, model);
   }
-  const categoryIndex = new TfIdfIndex(
+  const categoryModel = new LinearModel(
     pack.categories.flatMap((c) =>
       Object.values(c.examples)
         .flat()
-        .map((text) => ({ label: c.id, text })),
+        .map((text) => ({ label: c.id, text: normalize(text) })),
     ),
   );
   // Pack words, each mapped to what it stands for; one TermSet pass finds them all.
@@ -68,9 +89,9 @@ export function createUnderstander(pack: Pack): Understand {
   const riskTerms = new TermSet(riskOf.keys());
   const gradeOf = new Map(pack.categories.map((c) => [c.id, c.grade]));
 
-  const faqFor = (locale: Locale): TfIdfIndex | undefined =>
-    faqIndex.get(locale) ?? (locale === 'zh-TW' ? faqIndex.get('zh-CN') : locale === 'zh-CN' ? faqIndex.get('zh-TW') : undefined) ??
-    faqIndex.get(pack.defaultLocale);
+  const faqFor = (locale: Locale): LinearModel | undefined =>
+    faqModel.get(locale) ?? (locale === 'zh-TW' ? faqModel.get('zh-CN') : locale === 'zh-CN' ? faqModel.get('zh-TW') : undefined) ??
+    faqModel.get(pack.defaultLocale);
 
   return (text, context = {}) => {
     const norm = normalize(text);
@@ -89,20 +110,18 @@ export function createUnderstander(pack: Pack): Understand {
     const keywordHits = new Map<string, number>();
     for (const term of keywordTerms.find(norm).keys()) for (const id of keywordOf.get(term)!) keywordHits.set(id, (keywordHits.get(id) ?? 0) + 1);
     const catKeyword = [...keywordHits].map(([id, hits]) => ({ id, hits })).sort((a, b) => b.hits - a.hits);
-    const catSimilar = categoryIndex.rank(norm, 2, true);
+    const features = featurize(norm);
+    const catLearned = categoryModel.predictFeatures(features, 1)[0];
     let category: Understanding['category'] = null;
-    const topSim = catSimilar[0];
     const topKw = catKeyword[0];
-    if (topKw && (!topSim || topSim.label === topKw.id || topSim.score < 0.45)) {
-      category = { id: topKw.id, confidence: Math.min(0.95, 0.55 + 0.15 * topKw.hits + (topSim?.label === topKw.id ? topSim.score / 3 : 0)) };
-    } else if (topSim && topSim.score >= 0.3 && topSim.label !== 'other') {
-      const margin = topSim.score - (catSimilar[1]?.score ?? 0);
-      category = { id: topSim.label, confidence: Math.min(0.9, topSim.score + margin / 2) };
+    if (topKw && (!catLearned || catLearned.label === topKw.id || catLearned.score < 0.6)) {
+      category = { id: topKw.id, confidence: Math.min(0.95, 0.55 + 0.15 * topKw.hits + (catLearned?.label === topKw.id ? catLearned.score / 3 : 0)) };
+    } else if (catLearned && catLearned.score >= CATEGORY_FLOOR && catLearned.label !== 'other') {
+      category = { id: catLearned.label, confidence: round(catLearned.score) };
     }
 
-    const faqTop = faqFor(locale)?.rank(norm, 2, true) ?? [];
-    const faqBest = faqTop[0];
-    const faq = faqBest && faqBest.score >= 0.3 ? { id: faqBest.label, score: faqBest.score } : null;
+    const faqBest = faqFor(locale)?.predictFeatures(features, 1)[0];
+    const faq = faqBest && faqBest.score >= FAQ_FLOOR ? { id: faqBest.label, score: round(faqBest.score) } : null;
 
     const entities = extractEntities(text, { pack, today: context.today }, norm);
     const intent = classifyIntent({
@@ -117,6 +136,13 @@ export function createUnderstander(pack: Pack): Understand {
     if ([...signals].some((s) => MAJOR_SIGNALS.includes(s))) severity = 'major';
     else if (signals.has('repeat')) severity = maxGrade(severity, 'urgent');
 
+    const complaint = intent.name === 'complaint' || (category !== null && emotion.sentiment.label === 'negative');
+    const handoff: Understanding['handoff'] =
+      severity === 'major' && complaint && signals.size > 0 ? 'major'
+      : emotion.label === 'anger' && emotion.intensity >= pack.thresholds.angerHandoff ? 'anger'
+      : intent.name === 'request_human' ? 'requested'
+      : null;
+
     const demandWords = DEMAND_TERMS.find(norm);
     const demands = DEMANDS.filter(([, words]) => words.some((w) => demandWords.has(w))).map(([kind]) => kind);
 
@@ -124,10 +150,13 @@ export function createUnderstander(pack: Pack): Understand {
       language,
       locale,
       intent,
+      social: socialActs(norm),
       category,
       faq,
       sentiment: emotion.sentiment,
       emotion: { label: emotion.label, intensity: emotion.intensity },
+      complaint,
+      handoff,
       severity,
       signals: [...signals],
       demands,

@@ -6,6 +6,16 @@ import { TermSet, contentSize } from './text.ts';
 const HUMAN = ['转人工', '人工客服', '人工服务', '找人工', '要人工', '人工', '真人', '客服人员', '接线员', '找你们领导', '找你们经理',
   '找主管', '叫你们领导', 'human', 'agent', 'real person', 'representative', 'operator', 'speak to someone', 'talk to someone',
   'talk to a person', 'speak to a person', 'live person', 'your manager', 'supervisor', 'customer service rep'];
+// Asking for a person in so many words: a verb of being put through, then someone who is not the bot.
+const HUMAN_EN = new RegExp(
+  String.raw`\b(?:speak|talk|chat)(?:ing)? (?:directly )?(?:to|with) (?!you\b|u\b|this\b|it\b|a bot\b|the bot\b)(?:a |an |the |your |some |someone |somebody |anyone |anybody |real |actual |live |human |person|people|staff|manager|supervisor|agent|operator|rep|advisor|adviser|employee|worker|member|reception|front desk|concierge|room service|restaurant|spa|pool)` +
+    String.raw`|\b(?:put|get|transfer|connect|pass|hand|switch)(?:ing)? (?:me |us )?(?:through |over |on )?(?:to |with |on to )?(?:a |an |the |your |some )?(?:real |actual |live |human )?(?:person|human|someone|somebody|agent|operator|manager|supervisor|representative|rep|staff|member of staff|bank worker|employee|reception|front desk|room service)` +
+    String.raw`|\b(?:real|actual|live) (?:person|human|people|agent)|\bhuman (?:being|agent|please)|\bto a human\b|\b(?:a|another|some) human\b` +
+    String.raw`|\b(?:not|stop|sick of|tired of|fed up with|don't want|do not want|rather not)\b[^.?!]{0,30}\b(?:bot|bots|robot|machine|automated|virtual agent)s?\b|\bwith a machine\b|\bsomeone else on the line\b|\bon the line\b`,
+);
+const HUMAN_ZH = /转人工|人工客服|人工服务|找人工|要人工|接人工|真人|活人|客服人员|接线员|工作人员|负责人|找(?:你们)?(?:领导|经理|主管|客服)|叫(?:你们)?(?:领导|经理|主管)|(?:不想|不要|别)(?:跟|和|再跟|再和)?(?:机器人|机器)|机器人(?:听不懂|没用)|找个人(?:跟我|和我)?(?:说|聊|谈)|让人(?:来|跟我)/;
+const NOT_HUMAN = /不要人工|不用人工|不需要人工|no human|don't need (?:an? )?(?:agent|person|human)|(?:don't|do not|no need to) (?:transfer|put) me/;
+
 const PROGRESS = ['进度', '进展', '处理得怎么样', '处理的怎么样', '处理好了没', '怎么样了', '有结果了吗', '有结果没', '到哪一步',
   '查询投诉', '查投诉', '投诉状态', '处理到哪', '什么时候处理', '还没处理', '有回复吗', 'progress', 'status of my complaint',
   'any update', 'any news', 'update on my complaint', 'status update', 'where is my complaint', 'what happened to my complaint',
@@ -58,7 +68,7 @@ export interface IntentSignals {
 export function classifyIntent(s: IntentSignals): { name: Intent; confidence: number } {
   const { norm } = s;
   const size = contentSize(norm);
-  if (hits(norm, HUMAN) > 0 && !/不要人工|不用人工|no human|don't need (an )?agent/.test(norm)) {
+  if ((hits(norm, HUMAN) > 0 || HUMAN_EN.test(norm) || HUMAN_ZH.test(norm)) && !NOT_HUMAN.test(norm)) {
     return { name: 'request_human', confidence: 0.9 };
   }
   if (mostly(norm, RESTART, 2)) return { name: 'restart', confidence: 0.85 };

@@ -68,24 +68,6 @@ export function contentSize(text: string): number {
   return han + words;
 }
 
-const matchers = new Map<string, (haystack: string) => boolean>();
-
-/** True when `needle` occurs in `haystack` (both normalised) as a whole word for Latin text. */
-export function containsTerm(haystack: string, needle: string): boolean {
-  let match = matchers.get(needle);
-  if (!match) {
-    if (!needle) match = () => false;
-    else if (/^[\x00-\x7f]+$/.test(needle)) {
-      const escaped = needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      const re = new RegExp(`(?:^|[^a-z0-9])${escaped}(?:$|[^a-z0-9])`);
-      match = (h) => h.includes(needle) && re.test(h);
-    } else match = (h) => h.includes(needle);
-    // Lexicons are fixed, so the cache stays small; the guard only protects against odd callers.
-    if (matchers.size < 50_000) matchers.set(needle, match);
-  }
-  return match(haystack);
-}
-
 const WORD_CHAR = /[a-z0-9]/;
 
 /**

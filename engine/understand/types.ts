@@ -15,6 +15,8 @@ export const INTENTS = [
 ] as const;
 export type Intent = (typeof INTENTS)[number];
 
+export type HandoffReason = 'major' | 'anger' | 'requested';
+
 export type Emotion = 'anger' | 'anxiety' | 'sadness' | 'none';
 
 export interface DateEntity {
@@ -49,10 +51,16 @@ export interface Understanding {
   /** Locale guessed from the text itself (zh-TW when traditional characters dominate). */
   locale: Locale;
   intent: { name: Intent; confidence: number };
+  /** Greetings, thanks and goodbyes anywhere in the message, beside the main intent. */
+  social: { greeting: boolean; thanks: boolean; goodbye: boolean };
   category: { id: string; confidence: number } | null;
   faq: { id: string; score: number } | null;
   sentiment: { label: 'negative' | 'neutral' | 'positive'; score: number };
   emotion: { label: Emotion; intensity: number };
+  /** The writer reports a problem for the company to handle (not a plain question, request or praise). */
+  complaint: boolean;
+  /** Why this message alone hands the chat to a human under the pack's thresholds, or null. */
+  handoff: HandoffReason | null;
   severity: Grade;
   signals: RiskSignal[];
   /** Demand words found (refund, repair, apology, compensation ...), as normalised kinds. */

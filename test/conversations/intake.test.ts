@@ -90,7 +90,10 @@ describe('intake in English', () => {
 
   it('never starts a complaint from a calm question; an unsure FAQ match is offered, not asserted', async () => {
     const h = harness();
-    const r = await h.say('en7', 'what is the tiered tariff?');
+    const sure = await h.say('en7', 'what is the tiered tariff?');
+    expect(sure.replies[0]!.text).toMatch(/tier/i);
+    expect(sure.replies[0]!.text).not.toMatch(/closest question|when did/i);
+    const r = await h.say('en7', 'explain tiers?');
     expect(r.replies[0]!.text).toMatch(/closest question/);
     expect(r.replies[0]!.quickReplies![0]!.label).toMatch(/tier/i);
     const picked = await h.say('en7', '1');
