@@ -1,5 +1,5 @@
 import type { Emotion } from './types.ts';
-import { TermSet } from './text.ts';
+import { buildLexicon, findHits, type Feeling, type Hit } from './lexicon.ts';
 
 // Lexicons are matched on normalised text (lower case, simplified script), so zh-TW needs no copy.
 // Weights are the intensity one occurrence suggests on its own.
@@ -37,7 +37,10 @@ const LEXICON: Record<Exclude<Emotion, 'none'>, Array<[string, number]>> = {
 
 const INTENSIFIERS = ['非常', '太', '真的', '简直', '特别', '极其', '超级', '十分', '相当', '实在', '完全', '根本', '一直',
   'so ', 'very', 'extremely', 'really', 'absolutely', 'totally', 'completely', 'utterly', 'incredibly', 'seriously'];
-const NEGATIONS = ['不', '没', '没有', '并不', '不会', '别', '无', 'not ', "n't ", 'no ', 'never ', 'not really '];
+const NEGATIONS = ['不', '没', '没有', '并不', '不会', '别', '无', '未', '毫不', '不是', 'not', 'no', 'never', 'not really', "don't", 'dont',
+  "doesn't", 'doesnt', "didn't", 'didnt', "isn't", 'isnt', "wasn't", 'wasnt', "aren't", "weren't", "can't", 'cant', 'cannot', "won't",
+  'wont', "couldn't", "wouldn't", "haven't", "hasn't", 'hardly', 'without', 'nothing', 'nobody', 'neither', 'nor',
+  'don’t', 'doesn’t', 'didn’t', 'isn’t', 'wasn’t', 'can’t', 'won’t'];
 const DEMANDING = ['必须', '马上', '立刻', '立即', '限你', '今天之内', 'immediately', 'right now', 'right away', 'at once', 'must '];
 const RHETORICAL = ['难道', '凭什么', '还要等多久', '到底要', '有没有搞错', '还想怎样', '你们是干什么的', '你们干什么吃的',
   'how many times', 'how long do i have to', 'are you kidding', 'what is wrong with you', 'is this a joke', 'seriously?'];
@@ -48,61 +51,113 @@ export interface EmotionReading {
   label: Emotion;
   intensity: number;
   sentiment: { label: 'negative' | 'neutral' | 'positive'; score: number };
+  /** What the word lists alone said: polarity in -1..1, feelings 0..1, and whether any term was found. */
+  lexical: { polarity: number; feelings: Record<Feeling, number>; spoke: boolean };
 }
 
-function negatedBefore(text: string, at: number): boolean {
-  const window = text.slice(Math.max(0, at - 4), at);
-  return NEGATIONS.some((n) => window.endsWith(n) || window.endsWith(n.trim()));
+// The hand-tuned service-chat entries above are the core; the JSON word lists extend them.
+const LEXICON_DATA = buildLexicon({
+  anger: Object.fromEntries(LEXICON.anger),
+  anxiety: Object.fromEntries(LEXICON.anxiety),
+  sadness: Object.fromEntries(LEXICON.sadness),
+  positive: Object.fromEntries(POSITIVE.map((t) => [t, 0.6])),
+  degree: Object.fromEntries(INTENSIFIERS.map((t) => [t.trim(), 1.4])),
+  negation: NEGATIONS.map((t) => t.trim()).filter((t) => t !== "n't"),
+  urgency: DEMANDING.map((t) => t.trim()),
+  rhetorical: RHETORICAL,
+});
+// Self-negating words keep their own meaning: "不满" is dissatisfaction, "不安" unease.
+for (const t of ['不满', '不像话', '不作为', '不安']) LEXICON_DATA.info.get(t)!.negation = undefined;
+
+const HAN_GAP = 2;
+const LATIN_GAP = 14;
+
+/** Negation and degree words that bear on `hit`: the run of modifiers right before it. */
+function modifiers(hits: Hit[], i: number, norm: string): { negated: boolean; degree: number } {
+  let negated = false;
+  let degree = 1;
+  let edge = hits[i]!.at;
+  for (let j = i - 1; j >= 0 && j >= i - 3; j--) {
+    const m = hits[j]!;
+    const gap = norm.slice(m.end, edge);
+    if (gap.length > (/[a-z]/.test(gap) || /^[a-z]/.test(m.term) ? LATIN_GAP : HAN_GAP) || /[,.!?;，。！？；]/.test(gap)) break;
+    if (m.info.negation) negated = !negated;
+    else if (m.info.degree) degree *= m.info.degree;
+    else break;
+    edge = m.at;
+  }
+  return { negated, degree };
 }
 
 /**
- * Emotion from lexicon hits, scaled by intensifiers, demands, rhetorical questions, repeated punctuation,
- * shouting and insults. `raw` keeps case and punctuation; `norm` is the normalised text.
+ * Emotion and polarity from lexicon hits, with negation (flips polarity, cancels a feeling), degree words
+ * (scale the next term), contrast ("但是", "but": what follows counts more), and intensity boosts from
+ * demands, rhetorical questions, repeated punctuation, shouting and emoji. `raw` keeps case and punctuation.
  */
-const LEXICON_TERMS = new TermSet(Object.values(LEXICON).flatMap((terms) => terms.map(([t]) => t)));
-const LEXICON_ENTRY = new Map<string, [keyof typeof LEXICON, number]>();
-for (const [label, terms] of Object.entries(LEXICON) as Array<[keyof typeof LEXICON, Array<[string, number]>]>) {
-  for (const [term, weight] of terms) LEXICON_ENTRY.set(term, [label, weight]);
-}
-const POSITIVE_TERMS = new TermSet(POSITIVE);
-// Words whose first character is itself a negation: "不满" is dissatisfaction, not "not full".
-const SELF_NEGATING = new Set(['不满', '不像话', '不作为', '不安']);
-
 export function readEmotion(raw: string, norm: string, extraAnger = 0): EmotionReading {
-  const scores: Record<Exclude<Emotion, 'none'>, number> = { anger: 0, anxiety: 0, sadness: 0 };
-  for (const [term, at] of LEXICON_TERMS.find(norm)) {
-    if (negatedBefore(norm, at) && !SELF_NEGATING.has(term)) continue;
-    const [label, weight] = LEXICON_ENTRY.get(term)!;
-    // Several hits add up, with diminishing returns.
-    scores[label] = scores[label] + weight * (1 - scores[label]);
+  const hits = findHits(LEXICON_DATA, norm);
+  const feelings: Record<Feeling, number> = { anger: 0, anxiety: 0, sadness: 0 };
+  let polarity = 0;
+  let positive = 0;
+  let spoke = false;
+  let urgency = 0;
+  let rhetorical = 0;
+  const contrastAt = hits.reduce((at, h) => (h.info.contrast ? h.at : at), -1);
+  hits.forEach((h, i) => {
+    if (h.info.urgency) urgency++;
+    if (h.info.rhetorical) rhetorical++;
+    const weight = h.info.polarity;
+    if (!weight && !h.info.feeling && !h.info.insult && !h.info.threat) return;
+    spoke = true;
+    const { negated, degree } = modifiers(hits, i, norm);
+    const place = contrastAt < 0 ? 1 : h.at > contrastAt ? 1.5 : 0.6;
+    if (negated) {
+      // "not good" is bad; "not bad" is only mildly good.
+      polarity += weight > 0 ? -0.7 * weight * place : -0.35 * weight * place;
+      return;
+    }
+    polarity += weight * Math.min(degree, 1.8) * place;
+    if (weight > 0) positive++;
+    const feel = (f: Feeling, w: number) => {
+      const x = Math.min(1, w * Math.min(degree, 1.5));
+      feelings[f] = feelings[f] + x * (1 - feelings[f]);
+    };
+    if (h.info.feeling) feel(h.info.feeling[0], h.info.feeling[1]);
+    if (h.info.insult) feel('anger', h.info.insult);
+    if (h.info.threat) feel('anger', 0.3 * h.info.threat);
+  });
+  if (/👍|😊|😄|😁|❤️|🥰|👏|🙏/u.test(raw)) {
+    polarity += 0.4;
+    spoke = true;
   }
   const boost =
+    // Intensifiers count wherever they are, also inside a longer term ("太离谱").
     0.08 * Math.min(3, INTENSIFIERS.filter((w) => norm.includes(w)).length) +
-    0.1 * Math.min(2, DEMANDING.filter((w) => norm.includes(w)).length) +
-    0.12 * Math.min(2, RHETORICAL.filter((w) => norm.includes(w)).length) +
+    0.1 * Math.min(2, urgency) +
+    0.12 * Math.min(2, rhetorical) +
     (/[!！]{2,}|[?？]{3,}|[!！][?？]|[?？][!！]/.test(raw) ? 0.12 : /[!！]/.test(raw) ? 0.04 : 0) +
     ((raw.match(/\b[A-Z]{4,}\b/g) ?? []).length >= 2 ? 0.12 : 0) +
     (/😡|🤬|😤|💢|👿/u.test(raw) ? 0.25 : 0);
-  const anxious = /😰|😭|😟|🥺|😱/u.test(raw) ? 0.2 : 0;
-  const sad = /😞|😔|😢|💔/u.test(raw) ? 0.2 : 0;
-  scores.anger = Math.min(1, scores.anger + extraAnger);
-  scores.anxiety = Math.min(1, scores.anxiety + anxious);
-  scores.sadness = Math.min(1, scores.sadness + sad);
+  feelings.anger = Math.min(1, feelings.anger + extraAnger);
+  feelings.anxiety = Math.min(1, feelings.anxiety + (/😰|😭|😟|🥺|😱/u.test(raw) ? 0.2 : 0));
+  feelings.sadness = Math.min(1, feelings.sadness + (/😞|😔|😢|💔/u.test(raw) ? 0.2 : 0));
+  const lexPolarity = Math.tanh(polarity);
+  const lexical = { polarity: lexPolarity, feelings: { ...feelings }, spoke };
 
-  const ranked = (Object.entries(scores) as Array<[keyof typeof scores, number]>).sort((a, b) => b[1] - a[1]);
+  const ranked = (Object.entries(feelings) as Array<[Feeling, number]>).sort((a, b) => b[1] - a[1]);
   const [topLabel, topScore] = ranked[0]!;
-  const positive = [...POSITIVE_TERMS.find(norm)].filter(([, at]) => !negatedBefore(norm, at)).length;
   if (topScore <= 0) {
-    const score = Math.min(1, positive * 0.4);
-    return { label: 'none', intensity: 0, sentiment: { label: score > 0 ? 'positive' : 'neutral', score } };
+    const score = Math.round(lexPolarity * 100) / 100;
+    return { label: 'none', intensity: 0, sentiment: { label: score > 0.1 ? 'positive' : score < -0.1 ? 'negative' : 'neutral', score }, lexical };
   }
   // Boosts amplify a feeling that is there; they do not create one on their own.
   const intensity = Math.min(1, topScore + boost * (0.5 + topScore));
-  const sentimentScore = Math.max(-1, Math.min(1, -intensity + positive * 0.3));
+  const sentimentScore = Math.max(-1, Math.min(1, Math.min(lexPolarity, -intensity + positive * 0.3)));
   return {
     label: topLabel,
     intensity: Math.round(intensity * 100) / 100,
     sentiment: { label: sentimentScore < -0.1 ? 'negative' : sentimentScore > 0.1 ? 'positive' : 'neutral', score: Math.round(sentimentScore * 100) / 100 },
+    lexical,
   };
 }
 

@@ -4,7 +4,8 @@ import { extractEntities } from './entities.ts';
 import { socialActs } from './social.ts';
 import { classifyIntent } from './intent.ts';
 import { featurize } from './features.ts';
-import type { LabelledExample } from './labelled.ts';
+import { affectReaderFor } from './affect.ts';
+import { loadLabelled, type LabelledExample } from './labelled.ts';
 import { LinearModel } from './linear-model.ts';
 import { TermSet, contentSize, countCjk, countLatinLetters, normalize, simplifiedCount, traditionalCount } from './text.ts';
 import type { Understanding, UnderstandContext } from './types.ts';
@@ -34,8 +35,6 @@ const DEMANDS: Array<[string, string[]]> = [
   ['correction', ['更正', '改正', '重新计算', '重算', 'correct the bill', 'recalculate', 'fix the bill']],
 ];
 
-const DEMAND_TERMS = new TermSet(DEMANDS.flatMap(([, words]) => words));
-const INSULT_TERMS = new TermSet(INSULTS);
 
 function detectLocale(raw: string, fallback: Locale): { language: 'zh' | 'en'; locale: Locale } {
   const han = countCjk(raw);
@@ -57,7 +56,7 @@ export interface UnderstanderOptions {
 }
 
 export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}): Understand {
-  void options;
+  const readAffect = affectReaderFor(options.labelled ?? loadLabelled());
   // One model per distinct FAQ list: an operator's single list serving every locale is learned once.
   const faqModels = new Map<Pack['faq'][Locale], LinearModel>();
   const faqModel = new Map<Locale, LinearModel>();
@@ -83,10 +82,13 @@ export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}
     if (c.id === 'other') continue;
     for (const k of Object.values(c.keywords).flat()) keywordOf.set(normalize(k), [...(keywordOf.get(normalize(k)) ?? []), c.id]);
   }
-  const keywordTerms = new TermSet(keywordOf.keys());
   const riskOf = new Map<string, RiskSignal>();
   for (const r of Object.values(pack.riskKeywords).flat()) for (const t of r!.terms) riskOf.set(normalize(t), r!.signal);
-  const riskTerms = new TermSet(riskOf.keys());
+
+  // Pack keywords, risk terms, insults and demand words are all found in one pass over the message.
+  const packTerms = new TermSet([...keywordOf.keys(), ...riskOf.keys(), ...INSULTS, ...DEMANDS.flatMap(([, words]) => words)]);
+  const insultSet = new Set(INSULTS);
+  const demandSet = new Set(DEMANDS.flatMap(([, words]) => words));
   const gradeOf = new Map(pack.categories.map((c) => [c.id, c.grade]));
 
   const faqFor = (locale: Locale): LinearModel | undefined =>
@@ -100,17 +102,21 @@ export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}
     const signals = new Set<RiskSignal>();
     // A hotline number typed alone (say, as a mistyped phone number) is no threat; with words around it, it is.
     const hasWords = contentSize(norm.replace(/\d+/g, ' ')) >= 1;
-    for (const term of riskTerms.find(norm).keys()) if (hasWords || !/^\d+$/.test(term)) signals.add(riskOf.get(term)!);
+    const found = packTerms.find(norm);
+    for (const term of found.keys()) if (riskOf.has(term) && (hasWords || !/^\d+$/.test(term))) signals.add(riskOf.get(term)!);
     if (HOTLINES.test(norm) && hasWords) signals.add('regulator');
 
-    const insults = INSULT_TERMS.find(norm).size;
+    let insults = 0;
+    for (const term of found.keys()) if (insultSet.has(term)) insults++;
     const threat = signals.has('media') || signals.has('legal') || signals.has('regulator') ? 0.15 : 0;
-    const emotion = readEmotion(text, norm, Math.min(0.4, insults * 0.3 + threat));
+    const features = featurize(norm);
+    const lexical = readEmotion(text, norm, Math.min(0.4, insults * 0.3 + threat));
+    const affect = readAffect(features, lexical);
+    const emotion = { ...affect.emotion, sentiment: affect.sentiment };
 
     const keywordHits = new Map<string, number>();
-    for (const term of keywordTerms.find(norm).keys()) for (const id of keywordOf.get(term)!) keywordHits.set(id, (keywordHits.get(id) ?? 0) + 1);
+    for (const term of found.keys()) for (const id of keywordOf.get(term) ?? []) keywordHits.set(id, (keywordHits.get(id) ?? 0) + 1);
     const catKeyword = [...keywordHits].map(([id, hits]) => ({ id, hits })).sort((a, b) => b.hits - a.hits);
-    const features = featurize(norm);
     const catLearned = categoryModel.predictFeatures(features, 1)[0];
     let category: Understanding['category'] = null;
     const topKw = catKeyword[0];
@@ -136,14 +142,18 @@ export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}
     if ([...signals].some((s) => MAJOR_SIGNALS.includes(s))) severity = 'major';
     else if (signals.has('repeat')) severity = maxGrade(severity, 'urgent');
 
-    const complaint = intent.name === 'complaint' || (category !== null && emotion.sentiment.label === 'negative');
+    // Rules find the obvious complaints; the learned model can overrule them when it is sure, and finds
+    // complaints the rules cannot name ("third outage this week, thanks a lot").
+    const complaint =
+      intent.name === 'complaint' ? affect.complaint >= 0.2
+      : affect.complaint >= 0.5 || (category !== null && emotion.sentiment.label === 'negative' && affect.complaint >= 0.3);
     const handoff: Understanding['handoff'] =
       severity === 'major' && complaint && signals.size > 0 ? 'major'
       : emotion.label === 'anger' && emotion.intensity >= pack.thresholds.angerHandoff ? 'anger'
       : intent.name === 'request_human' ? 'requested'
       : null;
 
-    const demandWords = DEMAND_TERMS.find(norm);
+    const demandWords = new Set([...found.keys()].filter((t) => demandSet.has(t)));
     const demands = DEMANDS.filter(([, words]) => words.some((w) => demandWords.has(w))).map(([kind]) => kind);
 
     return {

@@ -45,7 +45,11 @@ function termSet(phrases: string[]): TermSet {
   return set;
 }
 
+/** Longer than any phrase plus its allowed extra words: cannot be "mostly" one of these phrases. */
+const MOSTLY_MAX_CHARS = 48;
+
 function mostly(norm: string, phrases: string[], maxExtra: number): boolean {
+  if (norm.length > MOSTLY_MAX_CHARS) return false;
   const stripped = norm.replace(/[\s,.!?，。！？~～、…'"“”]+/g, ' ').trim();
   for (const p of termSet(phrases).find(stripped).keys()) {
     if (contentSize(stripped.replace(p, '').trim()) <= maxExtra) return true;
@@ -53,8 +57,23 @@ function mostly(norm: string, phrases: string[], maxExtra: number): boolean {
   return false;
 }
 
+// One pass finds the phrases of every list that `hits` counts; each list then counts its own.
+const COUNTED = [HUMAN, PROGRESS, COMPLAINT, EXPLICIT_COMPLAINT];
+const COUNTED_TERMS = new TermSet(COUNTED.flat());
+const MEMBERS = new Map(COUNTED.map((list) => [list, new Set(list)]));
+let lastNorm = '';
+let lastFound = new Map<string, number>();
+
 function hits(norm: string, phrases: string[]): number {
-  return termSet(phrases).find(norm).size;
+  const members = MEMBERS.get(phrases);
+  if (!members) return termSet(phrases).find(norm).size;
+  if (norm !== lastNorm) {
+    lastFound = COUNTED_TERMS.find(norm);
+    lastNorm = norm;
+  }
+  let n = 0;
+  for (const term of lastFound.keys()) if (members.has(term)) n++;
+  return n;
 }
 
 export interface IntentSignals {
@@ -86,7 +105,8 @@ export function classifyIntent(s: IntentSignals): { name: Intent; confidence: nu
   // "What is the tiered tariff?" names a category without complaining about it.
   const calmQuestion = isQuestion && s.negative < 0.3 && complaintWords === 0 && explicit === 0;
   const complaintScore = Math.min(1, explicit + 0.45 * s.negative + 0.25 * complaintWords + (calmQuestion ? 0.2 : 0.6) * s.categoryScore);
-  if (isQuestion && s.faqScore >= 0.35 && s.faqScore >= complaintScore) {
+  // "Why is my bill so high? It's outrageous" asks, but mostly protests: clear anger makes it a complaint.
+  if (isQuestion && s.faqScore >= 0.35 && s.faqScore >= complaintScore && s.negative < 0.5) {
     return { name: 'question', confidence: Math.min(0.95, 0.5 + s.faqScore / 2) };
   }
   if (complaintScore >= 0.3) return { name: 'complaint', confidence: Math.min(0.95, 0.4 + complaintScore / 2) };
