@@ -7,6 +7,7 @@ import { loadPack } from '../packs/load.ts';
 import { silentLogger } from '../log.ts';
 import { openStore } from '../open-store.ts';
 import { parseArgs } from './args.ts';
+import { benchUnderstand, printUnderstandFigures } from './bench-understand.ts';
 
 const TICKET = /[A-Z]{1,4}-\d{8}-[0-9A-Z]{6}/;
 
@@ -31,7 +32,15 @@ function percentile(sorted: number[], p: number): number {
 }
 
 export async function bench(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, { customers: 'string', concurrency: 'string', store: 'string', sync: 'string', json: 'boolean' });
+  const args = parseArgs(argv, { customers: 'string', concurrency: 'string', store: 'string', sync: 'string', json: 'boolean', understand: 'boolean', bot: 'string' });
+  const bot = String(args.bot ?? process.env.BOT ?? 'power-utility');
+  // Understanding first: it runs in this fresh process, so its start-up figure is a cold one.
+  const understanding = benchUnderstand(bot);
+  if (!args.json) printUnderstandFigures(bot, understanding);
+  if (args.understand) {
+    if (args.json) console.log(JSON.stringify({ understand: understanding }));
+    return;
+  }
   const customers = Number(args.customers ?? 10_000);
   const concurrency = Number(args.concurrency ?? 64);
   const storeKind = String(args.store ?? 'sqlite');
@@ -40,7 +49,7 @@ export async function bench(argv: string[]): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'intake-bench-'));
   const store = openStore({ STORE: storeKind, DATA_DIR: dataDir, SQLITE_SYNCHRONOUS: sync });
   const engine = createEngine({
-    pack: loadPack(process.env.BOT ?? 'power-utility'),
+    pack: loadPack(bot),
     store,
     log: silentLogger(),
     retryEveryMs: 0,
@@ -94,7 +103,7 @@ export async function bench(argv: string[]): Promise<void> {
     heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
     machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   };
-  if (args.json) console.log(JSON.stringify(result));
+  if (args.json) console.log(JSON.stringify({ ...result, understand: understanding }));
   else {
     console.log(`intake benchmark: ${customers} customers, ${concurrency} at a time, store ${result.store}`);
     console.log(`  turns            ${result.turns} in ${result.seconds} s → ${result.turnsPerSecond} turns/s`);

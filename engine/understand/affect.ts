@@ -1,7 +1,6 @@
 import type { EmotionReading } from './emotion.ts';
-import type { Features } from './features.ts';
 import type { LabelledExample } from './labelled.ts';
-import { LinearModel } from './linear-model.ts';
+import { LinearModel, type FeatureRow } from './linear-model.ts';
 import { normalize } from './text.ts';
 import type { Emotion } from './types.ts';
 
@@ -16,7 +15,7 @@ export interface Affect {
   complaint: number;
 }
 
-export type ReadAffect = (features: Features, lexical: EmotionReading) => Affect;
+export type ReadAffect = (features: FeatureRow, lexical: EmotionReading) => Affect;
 
 const FEELINGS = ['anger', 'anxiety', 'sadness'] as const;
 /** A feeling the word lists did not see is never read as intense enough to hand off on its own. */

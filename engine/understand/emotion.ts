@@ -1,5 +1,6 @@
 import type { Emotion } from './types.ts';
 import { buildLexicon, findHits, type Feeling, type Hit } from './lexicon.ts';
+import type { Occurrence } from './text.ts';
 
 // Lexicons are matched on normalised text (lower case, simplified script), so zh-TW needs no copy.
 // Weights are the intensity one occurrence suggests on its own.
@@ -69,6 +70,9 @@ const LEXICON_DATA = buildLexicon({
 // Self-negating words keep their own meaning: "不满" is dissatisfaction, "不安" unease.
 for (const t of ['不满', '不像话', '不作为', '不安']) LEXICON_DATA.info.get(t)!.negation = undefined;
 
+/** Every lexicon term, so a caller can find them in the same pass as its own terms. */
+export const LEXICON_TERMS: readonly string[] = [...LEXICON_DATA.info.keys()];
+
 const HAN_GAP = 2;
 const LATIN_GAP = 14;
 
@@ -94,8 +98,8 @@ function modifiers(hits: Hit[], i: number, norm: string): { negated: boolean; de
  * (scale the next term), contrast ("但是", "but": what follows counts more), and intensity boosts from
  * demands, rhetorical questions, repeated punctuation, shouting and emoji. `raw` keeps case and punctuation.
  */
-export function readEmotion(raw: string, norm: string, extraAnger = 0): EmotionReading {
-  const hits = findHits(LEXICON_DATA, norm);
+export function readEmotion(raw: string, norm: string, extraAnger = 0, occurrences?: Occurrence[]): EmotionReading {
+  const hits = findHits(LEXICON_DATA, norm, occurrences);
   const feelings: Record<Feeling, number> = { anger: 0, anxiety: 0, sadness: 0 };
   let polarity = 0;
   let positive = 0;

@@ -99,45 +99,53 @@ function clock(hour: number, minute: number, meridiem: string | undefined): stri
   return `${String(h).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
 }
 
+/** What a message has, so rules that cannot match it are not even tried. */
+interface Scripts {
+  digit: boolean;
+  han: boolean;
+  latin: boolean;
+}
+
 interface DateRule {
   re: RegExp;
+  needs: (s: Scripts) => boolean;
   date(m: RegExpMatchArray, today: Day): Day | undefined;
 }
 
 const DATE_RULES: DateRule[] = [
-  { re: /(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?/g, date: (m) => dayFromYmd(+m[1]!, +m[2]!, +m[3]!) },
+  { re: /(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?/g, needs: (s) => s.digit, date: (m) => dayFromYmd(+m[1]!, +m[2]!, +m[3]!) },
   {
     re: /(?<!\d)(\d{1,2})月(\d{1,2})[日号]/g,
-    date: (m, t) => recentPast(t, +m[1]!, +m[2]!),
+    needs: (s) => s.digit, date: (m, t) => recentPast(t, +m[1]!, +m[2]!),
   },
   // A day of the month alone ("20号", "the 20th") is the most recent such day.
-  { re: /(?<![\d月.\-/])(\d{1,2})[号日](?![\d]|元)/g, date: (m, t) => dayOfMonthBefore(t, +m[1]!) },
-  { re: /\bthe (\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:time|floor|of\b))/g, date: (m, t) => dayOfMonthBefore(t, +m[1]!) },
-  { re: /大前天/g, date: (_m, t) => t - 3 },
-  { re: /前天|day before yesterday/g, date: (_m, t) => t - 2 },
-  { re: /昨天|昨晚|昨日|yesterday|last night/g, date: (_m, t) => t - 1 },
-  { re: /今天|今早|今晚|今日|今天早上|this morning|this afternoon|tonight|today/g, date: (_m, t) => t },
-  { re: /(\d+|[一二两三四五六七八九十]+)\s*(?:天前|天之前)/g, date: (m, t) => t - numberOf(m[1]!) },
-  { re: /(\d+|a|one|two|three|four|five|six|seven)\s+days?\s+ago/g, date: (m, t) => t - numberOf(m[1]!) },
+  { re: /(?<![\d月.\-/])(\d{1,2})[号日](?![\d]|元)/g, needs: (s) => s.digit, date: (m, t) => dayOfMonthBefore(t, +m[1]!) },
+  { re: /\bthe (\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:time|floor|of\b))/g, needs: (s) => s.digit && s.latin, date: (m, t) => dayOfMonthBefore(t, +m[1]!) },
+  { re: /大前天/g, needs: (s) => s.han, date: (_m, t) => t - 3 },
+  { re: /前天|day before yesterday/g, needs: (s) => s.han || s.latin, date: (_m, t) => t - 2 },
+  { re: /昨天|昨晚|昨日|yesterday|last night/g, needs: (s) => s.han || s.latin, date: (_m, t) => t - 1 },
+  { re: /今天|今早|今晚|今日|今天早上|this morning|this afternoon|tonight|today/g, needs: (s) => s.han || s.latin, date: (_m, t) => t },
+  { re: /(\d+|[一二两三四五六七八九十]+)\s*(?:天前|天之前)/g, needs: (s) => s.han, date: (m, t) => t - numberOf(m[1]!) },
+  { re: /(\d+|a|one|two|three|four|five|six|seven)\s+days?\s+ago/g, needs: (s) => s.latin, date: (m, t) => t - numberOf(m[1]!) },
   {
     re: /(上|这|本)?(?:个)?(?:周|星期|礼拜)([一二三四五六日天])/g,
-    date: (m, t) => pastWeekday(t, WEEKDAYS_ZH[m[2]!]!, m[1] === '上'),
+    needs: (s) => s.han, date: (m, t) => pastWeekday(t, WEEKDAYS_ZH[m[2]!]!, m[1] === '上'),
   },
   {
     re: /(last|this|on)?\s*(monday|tuesday|wednesday|thursday|friday|saturday|sunday)/g,
     // English "last Monday" is usually the most recent one, not the one in the previous week.
-    date: (m, t) => {
+    needs: (s) => s.latin, date: (m, t) => {
       const d = pastWeekday(t, WEEKDAYS_EN.indexOf(m[2]!) + 1, false);
       return m[1] === 'last' && d === t ? d - 7 : d;
     },
   },
   {
     re: /\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b/g,
-    date: (m, t) => recentPast(t, MONTHS_EN.indexOf(m[1]!) + 1, +m[2]!),
+    needs: (s) => s.digit && s.latin, date: (m, t) => recentPast(t, MONTHS_EN.indexOf(m[1]!) + 1, +m[2]!),
   },
   {
     re: /\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b/g,
-    date: (m, t) => recentPast(t, MONTHS_EN.indexOf(m[2]!) + 1, +m[1]!),
+    needs: (s) => s.digit && s.latin, date: (m, t) => recentPast(t, MONTHS_EN.indexOf(m[2]!) + 1, +m[1]!),
   },
 ];
 
@@ -167,7 +175,9 @@ function recentPast(today: Day, month: number, day: number): Day | undefined {
 function dates(text: string, todayOf: () => Day): DateEntity[] {
   const out: DateEntity[] = [];
   const taken: Array<[number, number]> = [];
+  const scripts: Scripts = { digit: /\d/.test(text), han: /\p{Script=Han}/u.test(text), latin: /[a-z]/.test(text) };
   for (const rule of DATE_RULES) {
+    if (!rule.needs(scripts)) continue;
     for (const m of text.matchAll(rule.re)) {
       const start = m.index ?? 0;
       const end = start + m[0].length;
@@ -181,7 +191,7 @@ function dates(text: string, todayOf: () => Day): DateEntity[] {
       out.push({ text: text.slice(start, stop).trim(), date: isoOfDay(d), _at: start } as DateEntity & { _at: number });
     }
   }
-  for (const m of text.matchAll(TIME_RE)) {
+  for (const m of scripts.digit || scripts.han ? text.matchAll(TIME_RE) : []) {
     const start = m.index ?? 0;
     let time: string | undefined;
     if (m[2]) {
@@ -200,6 +210,22 @@ function dates(text: string, todayOf: () => Day): DateEntity[] {
   return (out as Array<DateEntity & { _at: number }>)
     .sort((a, b) => a._at - b._at)
     .map(({ _at: _ignored, ...d }) => d);
+}
+
+const detailRuleCache = new WeakMap<Pack['details'], Array<{ id: string; full: RegExp; cues: string[] }>>();
+
+/** A pack's detail patterns compiled and cue words normalised, once per pack. */
+function detailRules(details: Pack['details']): Array<{ id: string; full: RegExp; cues: string[] }> {
+  let rules = detailRuleCache.get(details);
+  if (!rules) {
+    rules = Object.entries(details).map(([id, kind]) => ({
+      id,
+      full: new RegExp(`^(?:${kind.pattern})$`),
+      cues: Object.values(kind.cues).flat().map((c) => normalize(c)),
+    }));
+    detailRuleCache.set(details, rules);
+  }
+  return rules;
 }
 
 export interface EntityContext {
@@ -223,9 +249,7 @@ export function extractEntities(raw: string, ctx: EntityContext, normalized?: st
   const ticketIds = [...raw.normalize('NFKC').toUpperCase().matchAll(TICKET_ID_RE)].map((m) => m[0]);
   const details: Record<string, string[]> = {};
   const cued = new Set<string>();
-  for (const [id, kind] of Object.entries(ctx.pack.details)) {
-    const full = new RegExp(`^(?:${kind.pattern})$`);
-    const cues = Object.values(kind.cues).flat().map((c) => normalize(c));
+  for (const { id, full, cues } of detailRules(ctx.pack.details)) {
     for (const cue of cues) {
       let from = 0;
       for (;;) {

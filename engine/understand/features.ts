@@ -13,7 +13,7 @@ function mix(h: number, s: string, from: number, to: number): number {
   return h;
 }
 const seed = (kind: string) => mix(FNV_OFFSET, kind, 0, kind.length);
-const HAN = [seed('h1'), seed('h2'), seed('h3')];
+const HAN = seed('h');
 const WORD = seed('w1');
 const BIGRAM = seed('w2');
 const CHAR = seed('c');
@@ -24,24 +24,64 @@ const WORD_WEIGHT = 2;
 const LATIN_WORD = /[a-z][a-z']*|\d+/g;
 const HAN_RUN = /\p{Script=Han}+/gu;
 
-export type Features = Map<number, number>;
+/** Hashed features of one message, with weights: parallel arrays. */
+export interface Features {
+  ids: Int32Array;
+  weights: Float32Array;
+  /** Which kinds of text gave features: HAN_TEXT, LATIN_TEXT or both. Texts with none in common share no features. */
+  scripts: number;
+}
 
-/** Feature ids with weights (1 + ln count, times the block weight). */
+export const HAN_TEXT = 1;
+export const LATIN_TEXT = 2;
+
+// Per-message counting in a reused open-addressing table: a slot belongs to this message when its stamp is
+// the current one, so nothing is cleared between messages and nothing is allocated per feature.
+const SLOTS = 1 << 14;
+const MAX_FEATURES = SLOTS >> 2;
+const slotStamp = new Int32Array(SLOTS);
+const slotKey = new Int32Array(SLOTS);
+const slotCount = new Int32Array(SLOTS);
+const slotWord = new Uint8Array(SLOTS);
+const usedSlots = new Int32Array(MAX_FEATURES);
+const outIds = new Int32Array(MAX_FEATURES);
+const outWeights = new Float32Array(MAX_FEATURES);
+let stamp = 0;
+let used = 0;
+
+function add(hash: number, word: boolean): void {
+  // 30 bits keep ids small integers, which V8 stores and hashes faster than larger numbers.
+  const h = hash & 0x3fffffff;
+  let i = Math.imul(h, 0x9e3779b1) & (SLOTS - 1);
+  while (slotStamp[i] === stamp && slotKey[i] !== h) i = (i + 1) & (SLOTS - 1);
+  if (slotStamp[i] !== stamp) {
+    // A very long message keeps its first MAX_FEATURES distinct features; that is plenty to understand it.
+    if (used === MAX_FEATURES) return;
+    slotStamp[i] = stamp;
+    slotKey[i] = h;
+    slotCount[i] = 0;
+    slotWord[i] = 0;
+    usedSlots[used++] = i;
+  }
+  slotCount[i]!++;
+  if (word) slotWord[i] = 1;
+}
+
+/** Feature ids with weights (1 + ln count, times the block weight), valid until the next call. */
 export function featurize(norm: string): Features {
-  const counts = new Map<number, number>();
-  const words = new Set<number>();
-  const add = (h: number, word: boolean) => {
-    // 30 bits keep ids small integers, which V8 stores and hashes far faster than larger numbers.
-    h &= 0x3fffffff;
-    counts.set(h, (counts.get(h) ?? 0) + 1);
-    if (word) words.add(h);
-  };
-  for (const run of norm.match(HAN_RUN) ?? []) {
+  stamp = (stamp + 1) | 0 || 1;
+  used = 0;
+  const runs = norm.match(HAN_RUN);
+  let scripts = runs ? HAN_TEXT : 0;
+  for (const run of runs ?? []) {
+    // Rolling: the 2-gram's hash extends the 1-gram's, the 3-gram's the 2-gram's.
     for (let i = 0; i < run.length; i++) {
-      for (let n = 1; n <= 3 && i + n <= run.length; n++) add(mix(HAN[n - 1]!, run, i, i + n), false);
+      let h = HAN;
+      for (let j = i; j < i + 3 && j < run.length; j++) add((h = Math.imul(h ^ run.charCodeAt(j), FNV_PRIME)), false);
     }
   }
   const tokens = (norm.match(LATIN_WORD) ?? []).map((w) => (w.charCodeAt(0) <= 57 ? '#' : w.includes("'") ? w.replace(/'/g, '') : w));
+  if (tokens.some((t) => t !== '#')) scripts |= LATIN_TEXT;
   for (let i = 0; i < tokens.length; i++) {
     const w = tokens[i]!;
     if (!STOP.has(w)) add(mix(WORD, w, 0, w.length), true);
@@ -49,10 +89,23 @@ export function featurize(norm: string): Features {
     if (next !== undefined) add(mix(Math.imul(mix(BIGRAM, w, 0, w.length) ^ SPACE, FNV_PRIME), next, 0, next.length), true);
     if (w.length > 2 && w !== '#') {
       const padded = `<${w}>`;
-      for (let n = 3; n <= 5; n++) for (let j = 0; j + n <= padded.length; j++) add(mix(CHAR, padded, j, j + n), false);
+      for (let j = 0; j + 3 <= padded.length; j++) {
+        let h = mix(CHAR, padded, j, j + 3);
+        add(h, false);
+        for (let k = j + 3; k < j + 5 && k < padded.length; k++) add((h = Math.imul(h ^ padded.charCodeAt(k), FNV_PRIME)), false);
+      }
     }
   }
-  const out: Features = new Map();
-  for (const [h, count] of counts) out.set(h, (1 + Math.log(count)) * (words.has(h) ? WORD_WEIGHT : 1));
-  return out;
+  for (let k = 0; k < used; k++) {
+    const i = usedSlots[k]!;
+    outIds[k] = slotKey[i]!;
+    outWeights[k] = (1 + Math.log(slotCount[i]!)) * (slotWord[i] ? WORD_WEIGHT : 1);
+  }
+  return { ids: outIds.subarray(0, used), weights: outWeights.subarray(0, used), scripts };
+}
+
+/** As `featurize`, in arrays of its own (for training data, which is kept). */
+export function featurizeKept(norm: string): Features {
+  const f = featurize(norm);
+  return { ids: f.ids.slice(), weights: f.weights.slice(), scripts: f.scripts };
 }

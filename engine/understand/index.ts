@@ -1,13 +1,13 @@
 import type { Grade, Locale, Pack, RiskSignal } from '../packs/schema.ts';
-import { readEmotion, INSULTS } from './emotion.ts';
+import { LEXICON_TERMS, readEmotion, INSULTS } from './emotion.ts';
 import { extractEntities } from './entities.ts';
 import { socialActs } from './social.ts';
-import { classifyIntent } from './intent.ts';
+import { INTENT_TERMS, classifyIntent } from './intent.ts';
 import { featurize } from './features.ts';
 import { affectReaderFor } from './affect.ts';
 import { loadLabelled, type LabelledExample } from './labelled.ts';
-import { LinearModel } from './linear-model.ts';
-import { TermSet, contentSize, countCjk, countLatinLetters, normalize, simplifiedCount, traditionalCount } from './text.ts';
+import { LinearModel, featureRow } from './linear-model.ts';
+import { TermSet, contentSize, firstOccurrences, countCjk, countLatinLetters, normalize, simplifiedCount, traditionalCount } from './text.ts';
 import type { Understanding, UnderstandContext } from './types.ts';
 
 export type Understand = (text: string, context?: UnderstandContext) => Understanding;
@@ -86,7 +86,9 @@ export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}
   for (const r of Object.values(pack.riskKeywords).flat()) for (const t of r!.terms) riskOf.set(normalize(t), r!.signal);
 
   // Pack keywords, risk terms, insults and demand words are all found in one pass over the message.
-  const packTerms = new TermSet([...keywordOf.keys(), ...riskOf.keys(), ...INSULTS, ...DEMANDS.flatMap(([, words]) => words)]);
+  const packTerms = new TermSet([
+    ...keywordOf.keys(), ...riskOf.keys(), ...INSULTS, ...DEMANDS.flatMap(([, words]) => words), ...LEXICON_TERMS, ...INTENT_TERMS,
+  ]);
   const insultSet = new Set(INSULTS);
   const demandSet = new Set(DEMANDS.flatMap(([, words]) => words));
   const gradeOf = new Map(pack.categories.map((c) => [c.id, c.grade]));
@@ -102,22 +104,23 @@ export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}
     const signals = new Set<RiskSignal>();
     // A hotline number typed alone (say, as a mistyped phone number) is no threat; with words around it, it is.
     const hasWords = contentSize(norm.replace(/\d+/g, ' ')) >= 1;
-    const found = packTerms.find(norm);
+    const occurrences = packTerms.occurrences(norm);
+    const found = firstOccurrences(occurrences);
     for (const term of found.keys()) if (riskOf.has(term) && (hasWords || !/^\d+$/.test(term))) signals.add(riskOf.get(term)!);
     if (HOTLINES.test(norm) && hasWords) signals.add('regulator');
 
     let insults = 0;
     for (const term of found.keys()) if (insultSet.has(term)) insults++;
     const threat = signals.has('media') || signals.has('legal') || signals.has('regulator') ? 0.15 : 0;
-    const features = featurize(norm);
-    const lexical = readEmotion(text, norm, Math.min(0.4, insults * 0.3 + threat));
+    const features = featureRow(featurize(norm));
+    const lexical = readEmotion(text, norm, Math.min(0.4, insults * 0.3 + threat), occurrences);
     const affect = readAffect(features, lexical);
     const emotion = { ...affect.emotion, sentiment: affect.sentiment };
 
     const keywordHits = new Map<string, number>();
     for (const term of found.keys()) for (const id of keywordOf.get(term) ?? []) keywordHits.set(id, (keywordHits.get(id) ?? 0) + 1);
     const catKeyword = [...keywordHits].map(([id, hits]) => ({ id, hits })).sort((a, b) => b.hits - a.hits);
-    const catLearned = categoryModel.predictFeatures(features, 1)[0];
+    const catLearned = categoryModel.predictRow(features, 1)[0];
     let category: Understanding['category'] = null;
     const topKw = catKeyword[0];
     if (topKw && (!catLearned || catLearned.label === topKw.id || catLearned.score < 0.6)) {
@@ -126,12 +129,13 @@ export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}
       category = { id: catLearned.label, confidence: round(catLearned.score) };
     }
 
-    const faqBest = faqFor(locale)?.predictFeatures(features, 1)[0];
+    const faqBest = faqFor(locale)?.predictRow(features, 1)[0];
     const faq = faqBest && faqBest.score >= FAQ_FLOOR ? { id: faqBest.label, score: round(faqBest.score) } : null;
 
     const entities = extractEntities(text, { pack, today: context.today }, norm);
     const intent = classifyIntent({
       norm,
+      found,
       negative: emotion.label === 'none' ? 0 : emotion.intensity,
       categoryScore: category?.confidence ?? 0,
       faqScore: faq?.score ?? 0,

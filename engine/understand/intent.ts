@@ -13,6 +13,8 @@ const HUMAN_EN = new RegExp(
     String.raw`|\b(?:real|actual|live) (?:person|human|people|agent)|\bhuman (?:being|agent|please)|\bto a human\b|\b(?:a|another|some) human\b` +
     String.raw`|\b(?:not|stop|sick of|tired of|fed up with|don't want|do not want|rather not)\b[^.?!]{0,30}\b(?:bot|bots|robot|machine|automated|virtual agent)s?\b|\bwith a machine\b|\bsomeone else on the line\b|\bon the line\b`,
 );
+/** Words every HUMAN_EN pattern contains one of: the long pattern only runs when one is there. */
+const HUMAN_EN_GATE = /speak|talk|chat|put|get|transfer|connect|pass|hand|switch|real|actual|live|human|bot|machine|automated|virtual|line/;
 const HUMAN_ZH = /转人工|人工客服|人工服务|找人工|要人工|接人工|真人|活人|客服人员|接线员|工作人员|负责人|找(?:你们)?(?:领导|经理|主管|客服)|叫(?:你们)?(?:领导|经理|主管)|(?:不想|不要|别)(?:跟|和|再跟|再和)?(?:机器人|机器)|机器人(?:听不懂|没用)|找个人(?:跟我|和我)?(?:说|聊|谈)|让人(?:来|跟我)/;
 const NOT_HUMAN = /不要人工|不用人工|不需要人工|no human|don't need (?:an? )?(?:agent|person|human)|(?:don't|do not|no need to) (?:transfer|put) me/;
 
@@ -45,39 +47,37 @@ function termSet(phrases: string[]): TermSet {
   return set;
 }
 
-/** Longer than any phrase plus its allowed extra words: cannot be "mostly" one of these phrases. */
-const MOSTLY_MAX_CHARS = 48;
+/** The longest "short" phrase, in content units: a longer message cannot be mostly one of them. */
+const LONGEST_SHORT_PHRASE = Math.max(...[RESTART, CANCEL, THANKS, GREETING, DENY, AFFIRM].flat().map(contentSize));
 
-function mostly(norm: string, phrases: string[], maxExtra: number): boolean {
-  if (norm.length > MOSTLY_MAX_CHARS) return false;
-  const stripped = norm.replace(/[\s,.!?，。！？~～、…'"“”]+/g, ' ').trim();
+/** The message with punctuation folded to spaces, and its size, computed once for every `mostly` test. */
+interface Bare {
+  text: string;
+  size: number;
+}
+
+function mostly(bare: Bare, phrases: string[], maxExtra: number): boolean {
+  if (bare.size > LONGEST_SHORT_PHRASE + maxExtra) return false;
+  const stripped = bare.text;
   for (const p of termSet(phrases).find(stripped).keys()) {
     if (contentSize(stripped.replace(p, '').trim()) <= maxExtra) return true;
   }
   return false;
 }
 
-// One pass finds the phrases of every list that `hits` counts; each list then counts its own.
-const COUNTED = [HUMAN, PROGRESS, COMPLAINT, EXPLICIT_COMPLAINT];
-const COUNTED_TERMS = new TermSet(COUNTED.flat());
-const MEMBERS = new Map(COUNTED.map((list) => [list, new Set(list)]));
-let lastNorm = '';
-let lastFound = new Map<string, number>();
+/** Phrases `classifyIntent` counts: the caller finds them, with its own terms, in one pass over the message. */
+export const INTENT_TERMS: readonly string[] = [HUMAN, PROGRESS, COMPLAINT, EXPLICIT_COMPLAINT].flat();
 
-function hits(norm: string, phrases: string[]): number {
-  const members = MEMBERS.get(phrases);
-  if (!members) return termSet(phrases).find(norm).size;
-  if (norm !== lastNorm) {
-    lastFound = COUNTED_TERMS.find(norm);
-    lastNorm = norm;
-  }
+function hits(found: Map<string, number>, phrases: string[]): number {
   let n = 0;
-  for (const term of lastFound.keys()) if (members.has(term)) n++;
+  for (const p of phrases) if (found.has(p)) n++;
   return n;
 }
 
 export interface IntentSignals {
   norm: string;
+  /** Terms found in the message (first positions), including every phrase of INTENT_TERMS that occurs. */
+  found: Map<string, number>;
   negative: number;
   categoryScore: number;
   faqScore: number;
@@ -87,21 +87,24 @@ export interface IntentSignals {
 export function classifyIntent(s: IntentSignals): { name: Intent; confidence: number } {
   const { norm } = s;
   const size = contentSize(norm);
-  if ((hits(norm, HUMAN) > 0 || HUMAN_EN.test(norm) || HUMAN_ZH.test(norm)) && !NOT_HUMAN.test(norm)) {
+  const bareText = norm.replace(/[\s,.!?，。！？~～、…'"“”]+/g, ' ').trim();
+  const bare: Bare = { text: bareText, size: bareText.length === norm.length ? size : contentSize(bareText) };
+  const askingForSomeone = hits(s.found, HUMAN) > 0 || (HUMAN_EN_GATE.test(norm) && HUMAN_EN.test(norm)) || HUMAN_ZH.test(norm);
+  if (askingForSomeone && !NOT_HUMAN.test(norm)) {
     return { name: 'request_human', confidence: 0.9 };
   }
-  if (mostly(norm, RESTART, 2)) return { name: 'restart', confidence: 0.85 };
-  if (mostly(norm, CANCEL, 3)) return { name: 'cancel', confidence: 0.85 };
-  if (hits(norm, PROGRESS) > 0 || (s.hasTicketId && size <= 12)) return { name: 'progress', confidence: 0.8 };
-  if (mostly(norm, THANKS, 3)) return { name: 'thanks', confidence: 0.85 };
-  if (mostly(norm, GREETING, 2)) return { name: 'greeting', confidence: 0.85 };
-  if (mostly(norm, DENY, 1)) return { name: 'deny', confidence: 0.8 };
-  if (mostly(norm, AFFIRM, 1)) return { name: 'affirm', confidence: 0.8 };
+  if (mostly(bare, RESTART, 2)) return { name: 'restart', confidence: 0.85 };
+  if (mostly(bare, CANCEL, 3)) return { name: 'cancel', confidence: 0.85 };
+  if (hits(s.found, PROGRESS) > 0 || (s.hasTicketId && size <= 12)) return { name: 'progress', confidence: 0.8 };
+  if (mostly(bare, THANKS, 3)) return { name: 'thanks', confidence: 0.85 };
+  if (mostly(bare, GREETING, 2)) return { name: 'greeting', confidence: 0.85 };
+  if (mostly(bare, DENY, 1)) return { name: 'deny', confidence: 0.8 };
+  if (mostly(bare, AFFIRM, 1)) return { name: 'affirm', confidence: 0.8 };
   if (/^(不对|不是|错了|no,|no |wrong)/.test(norm)) return { name: 'deny', confidence: 0.6 };
 
   const isQuestion = QUESTION_ZH.test(norm) || QUESTION_EN.test(norm);
-  const complaintWords = hits(norm, COMPLAINT);
-  const explicit = hits(norm, EXPLICIT_COMPLAINT) > 0 ? 0.35 : 0;
+  const complaintWords = hits(s.found, COMPLAINT);
+  const explicit = hits(s.found, EXPLICIT_COMPLAINT) > 0 ? 0.35 : 0;
   // "What is the tiered tariff?" names a category without complaining about it.
   const calmQuestion = isQuestion && s.negative < 0.3 && complaintWords === 0 && explicit === 0;
   const complaintScore = Math.min(1, explicit + 0.45 * s.negative + 0.25 * complaintWords + (calmQuestion ? 0.2 : 0.6) * s.categoryScore);

@@ -96,26 +96,17 @@ export interface Hit {
  * Every occurrence of a lexicon term, left to right, longest match first: "不满意" is one negative term,
  * not a negation before "满意"; "not bad" stays two terms, so negation handles it.
  */
-export function findHits(lexicon: Lexicon, norm: string): Hit[] {
-  const all: Hit[] = [];
-  for (const term of lexicon.terms.find(norm).keys()) {
-    for (let at = norm.indexOf(term); at >= 0; at = norm.indexOf(term, at + 1)) {
-      all.push({ term, at, end: at + term.length, info: lexicon.info.get(term)! });
-    }
-  }
-  all.sort((a, b) => a.at - b.at || b.end - a.end);
+export function findHits(lexicon: Lexicon, norm: string, occurrences = lexicon.terms.occurrences(norm)): Hit[] {
   const out: Hit[] = [];
   let covered = -1;
-  for (const h of all) {
-    if (h.at < covered) {
-      // Inside a longer term: keep it only if it reaches further (overlapping, not contained).
-      if (h.end <= covered) continue;
-    }
-    // Latin terms must stand as whole words at every occurrence, not only the first TermSet saw.
-    if (/^[a-z0-9]/.test(h.term) && /[a-z0-9]/.test(norm[h.at - 1] ?? ' ')) continue;
-    if (/[a-z0-9]$/.test(h.term) && /[a-z0-9]/.test(norm[h.end] ?? ' ')) continue;
-    out.push(h);
-    covered = Math.max(covered, h.end);
+  // Occurrences come by position, longest first: a term inside a longer one is skipped, an overlapping one kept.
+  // They may come from a larger term set shared with other lists: only this lexicon's terms count here.
+  for (const { term, at } of occurrences) {
+    if (!lexicon.info.has(term)) continue;
+    const end = at + term.length;
+    if (at < covered && end <= covered) continue;
+    out.push({ term, at, end, info: lexicon.info.get(term)! });
+    covered = Math.max(covered, end);
   }
   return out;
 }
