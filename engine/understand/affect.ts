@@ -22,6 +22,14 @@ const FEELINGS = ['anger', 'anxiety', 'sadness'] as const;
 const LEARNED_ONLY_MAX = 0.7;
 const round = (x: number) => Math.round(x * 100) / 100;
 
+/** Softens a model's distribution (square root, renormalised): a model that memorised its data is overconfident. */
+function temper(p: Float64Array): Float64Array {
+  let sum = 0;
+  for (let i = 0; i < p.length; i++) sum += p[i] = Math.sqrt(p[i]!);
+  for (let i = 0; i < p.length; i++) p[i]! /= sum;
+  return p;
+}
+
 const lexicalOnly: ReadAffect = (_features, lex) => ({ emotion: { label: lex.label, intensity: lex.intensity }, sentiment: lex.sentiment, complaint: 0.5 });
 const readers = new WeakMap<LabelledExample[], ReadAffect>();
 
@@ -46,18 +54,38 @@ function createAffectReader(examples: LabelledExample[]): ReadAffect {
 
   return (features, lex) => {
     const v = sentiment.vocabulary.query(features);
-    const w = lex.lexical.spoke ? 0.5 : 0.15;
-    const ps = sentiment.probabilitiesOf(v);
+    // The models speak in proportion to how much of the message they have seen words like: on vocabulary
+    // they never met, their answer is only their prior, and the word lists should decide.
+    const seen = Math.min(1, v.coverage / 0.5);
+    const trust = (listsWeight: number) => 1 - (1 - listsWeight) * seen;
+    // Strong words ("气死", "furious", "太差") are rarely meant otherwise: the stronger the lists' reading,
+    // the more it counts against the models, which learned from a few thousand examples and are sure too soon.
+    const strength = Math.abs(lex.lexical.polarity);
+    // The models read words, not their scope: "wasn't helpful" looks like praise to them, so the lists,
+    // which do read negation, decide when one was flipped.
+    const w = trust(lex.lexical.negated ? 0.8 : lex.lexical.spoke ? 0.35 + 0.45 * strength : 0.15);
+    const ps = temper(sentiment.probabilitiesOf(v));
     const lexScore = lex.sentiment.score;
-    const pos = w * Math.max(0, lexScore) + (1 - w) * p(ps, POS);
-    const neg = w * Math.max(0, -lexScore) + (1 - w) * p(ps, NEG);
-    const neu = w * (1 - Math.abs(lexScore)) + (1 - w) * p(ps, NEU);
+    // The lists' score as a distribution: calm up to about ±0.1, clearly one way from about ±0.4.
+    const lexCalm = Math.max(0, 1 - 2.5 * Math.abs(lexScore));
+    const pos = w * (lexScore > 0 ? 1 - lexCalm : 0) + (1 - w) * p(ps, POS);
+    const neg = w * (lexScore < 0 ? 1 - lexCalm : 0) + (1 - w) * p(ps, NEG);
+    const neu = w * lexCalm + (1 - w) * p(ps, NEU);
     const score = Math.max(-1, Math.min(1, pos - neg));
     const sentimentLabel = neu > pos && neu > neg ? 'neutral' : pos >= neg ? 'positive' : 'negative';
 
-    const pe = emotion.probabilitiesOf(v);
-    const blended = FEELINGS.map((f) => [f, w * lex.lexical.feelings[f] + (1 - w) * p(pe, feelingAt[f])] as const);
-    const none = w * (1 - Math.max(...FEELINGS.map((f) => lex.lexical.feelings[f]))) + (1 - w) * p(pe, feelingAt.none);
+    // The lists' "no feeling" only counts when they read the message as calm or kind; a complaint the lists
+    // find negative without naming a feeling ("Day 63. Still waiting.") is for the model to read.
+    const feltByLists = FEELINGS.some((f) => lex.lexical.feelings[f] > 0) || lex.lexical.polarity > 0.3;
+    const felt = Math.max(...FEELINGS.map((f) => lex.lexical.feelings[f]));
+    const we = trust(felt > 0 ? 0.35 + 0.5 * felt : feltByLists ? 0.5 : 0.15);
+    const pe = temper(emotion.probabilitiesOf(v));
+    // A feeling the writer denies in so many words is not read into the message by the model.
+    const blended = FEELINGS.map(
+      (f) => [f, (we * lex.lexical.feelings[f] + (1 - we) * p(pe, feelingAt[f])) * (lex.lexical.denied.includes(f) ? 0.3 : 1)] as const,
+    );
+    // As for sentiment: a feeling word of middling weight already rules "no feeling" out for the lists.
+    const none = we * Math.max(0, 1 - 2 * felt) + (1 - we) * p(pe, feelingAt.none);
     const [top, topScore] = blended.reduce((a, b) => (b[1] > a[1] ? b : a));
     let label: Emotion = topScore > none ? top : 'none';
     // A feeling also needs the message to lean negative: "谢谢你们这么着急帮我处理" is not anxiety.

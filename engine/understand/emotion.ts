@@ -52,8 +52,11 @@ export interface EmotionReading {
   label: Emotion;
   intensity: number;
   sentiment: { label: 'negative' | 'neutral' | 'positive'; score: number };
-  /** What the word lists alone said: polarity in -1..1, feelings 0..1, and whether any term was found. */
-  lexical: { polarity: number; feelings: Record<Feeling, number>; spoke: boolean };
+  /**
+   * What the word lists alone said: polarity in -1..1, feelings 0..1, whether any term was found, and the
+   * feelings the writer denied ("我没有生气", "not angry").
+   */
+  lexical: { polarity: number; feelings: Record<Feeling, number>; spoke: boolean; denied: Feeling[]; negated: boolean };
 }
 
 // The hand-tuned service-chat entries above are the core; the JSON word lists extend them.
@@ -83,6 +86,7 @@ function modifiers(hits: Hit[], i: number, norm: string): { negated: boolean; de
   let edge = hits[i]!.at;
   for (let j = i - 1; j >= 0 && j >= i - 3; j--) {
     const m = hits[j]!;
+    if (m.inner) continue;
     const gap = norm.slice(m.end, edge);
     if (gap.length > (/[a-z]/.test(gap) || /^[a-z]/.test(m.term) ? LATIN_GAP : HAN_GAP) || /[,.!?;，。！？；]/.test(gap)) break;
     if (m.info.negation) negated = !negated;
@@ -106,8 +110,16 @@ export function readEmotion(raw: string, norm: string, extraAnger = 0, occurrenc
   let spoke = false;
   let urgency = 0;
   let rhetorical = 0;
+  const denied: Feeling[] = [];
+  let negatedAny = false;
+  let degreeUsed = false;
   const contrastAt = hits.reduce((at, h) => (h.info.contrast ? h.at : at), -1);
   hits.forEach((h, i) => {
+    if (h.inner) {
+      const [f, w] = h.info.feeling!;
+      feelings[f] = feelings[f] + w * (1 - feelings[f]);
+      return;
+    }
     if (h.info.urgency) urgency++;
     if (h.info.rhetorical) rhetorical++;
     const weight = h.info.polarity;
@@ -116,10 +128,13 @@ export function readEmotion(raw: string, norm: string, extraAnger = 0, occurrenc
     const { negated, degree } = modifiers(hits, i, norm);
     const place = contrastAt < 0 ? 1 : h.at > contrastAt ? 1.5 : 0.6;
     if (negated) {
+      negatedAny = true;
+      if (h.info.feeling) denied.push(h.info.feeling[0]);
       // "not good" is bad; "not bad" is only mildly good.
       polarity += weight > 0 ? -0.7 * weight * place : -0.35 * weight * place;
       return;
     }
+    if (degree !== 1) degreeUsed = true;
     polarity += weight * Math.min(degree, 1.8) * place;
     if (weight > 0) positive++;
     const feel = (f: Feeling, w: number) => {
@@ -135,8 +150,8 @@ export function readEmotion(raw: string, norm: string, extraAnger = 0, occurrenc
     spoke = true;
   }
   const boost =
-    // Intensifiers count wherever they are, also inside a longer term ("太离谱").
-    0.08 * Math.min(3, INTENSIFIERS.filter((w) => norm.includes(w)).length) +
+    // Intensifiers count wherever they are, also inside a longer term ("太离谱"), unless one already scaled a term.
+    (degreeUsed ? 0 : 0.08 * Math.min(3, INTENSIFIERS.filter((w) => norm.includes(w)).length)) +
     0.1 * Math.min(2, urgency) +
     0.12 * Math.min(2, rhetorical) +
     (/[!！]{2,}|[?？]{3,}|[!！][?？]|[?？][!！]/.test(raw) ? 0.12 : /[!！]/.test(raw) ? 0.04 : 0) +
@@ -146,7 +161,7 @@ export function readEmotion(raw: string, norm: string, extraAnger = 0, occurrenc
   feelings.anxiety = Math.min(1, feelings.anxiety + (/😰|😭|😟|🥺|😱/u.test(raw) ? 0.2 : 0));
   feelings.sadness = Math.min(1, feelings.sadness + (/😞|😔|😢|💔/u.test(raw) ? 0.2 : 0));
   const lexPolarity = Math.tanh(polarity);
-  const lexical = { polarity: lexPolarity, feelings: { ...feelings }, spoke };
+  const lexical = { polarity: lexPolarity, feelings: { ...feelings }, spoke, denied, negated: negatedAny };
 
   const ranked = (Object.entries(feelings) as Array<[Feeling, number]>).sort((a, b) => b[1] - a[1]);
   const [topLabel, topScore] = ranked[0]!;

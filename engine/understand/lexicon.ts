@@ -90,6 +90,8 @@ export interface Hit {
   at: number;
   end: number;
   info: TermInfo;
+  /** Inside a longer term: lends that term its feeling when the longer one names none ("useless company"). */
+  inner?: boolean;
 }
 
 /**
@@ -101,11 +103,20 @@ export function findHits(lexicon: Lexicon, norm: string, occurrences = lexicon.t
   let covered = -1;
   // Occurrences come by position, longest first: a term inside a longer one is skipped, an overlapping one kept.
   // They may come from a larger term set shared with other lists: only this lexicon's terms count here.
+  let container: Hit | undefined;
   for (const { term, at } of occurrences) {
-    if (!lexicon.info.has(term)) continue;
+    const info = lexicon.info.get(term);
+    if (!info) continue;
     const end = at + term.length;
-    if (at < covered && end <= covered) continue;
-    out.push({ term, at, end, info: lexicon.info.get(term)! });
+    if (at < covered && end <= covered) {
+      // Same direction only: "不生气" (not angry) lends nothing of "生气" (angry).
+      if (info.feeling && container && !container.info.feeling && container.info.polarity < 0 && info.polarity < 0) {
+        out.push({ term, at, end, info, inner: true });
+      }
+      continue;
+    }
+    container = { term, at, end, info };
+    out.push(container);
     covered = Math.max(covered, end);
   }
   return out;
