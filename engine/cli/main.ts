@@ -5,7 +5,7 @@ const HELP = `intake: customer-complaint chatbot service
   intake serve                     start the HTTP service (web chat at /, API under /api)
   intake chat [--bot NAME] [--locale zh-CN|zh-TW|en] [--user ID]
                                    chat with the bot in this terminal (same engine and store)
-  intake bench [--customers N] [--concurrency N] [--store sqlite|memory] [--sync FULL|NORMAL]
+  intake bench [--customers N] [--concurrency N] [--store sqlite|memory] [--sync FULL|NORMAL] [--bot NAME] [--understand]
                                    drive simulated customers through the intake and print figures
   intake analyze [--bot NAME] [--faq FILE] [--locale zh-CN|zh-TW|en]
                                    one message per stdin line (text or JSON {"text"}) in, one JSON analysis per line
