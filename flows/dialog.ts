@@ -1,8 +1,10 @@
 import type { Locale } from '../engine/packs/schema.ts';
-import { countCjk, countLatinLetters } from '../engine/understand/text.ts';
+import { countCjk, countLatinLetters, normalize } from '../engine/understand/text.ts';
+import { isQuestionText } from '../engine/understand/intent.ts';
 import { maxGrade } from '../engine/understand/index.ts';
 import type { DialogState, Effect, Flow, FlowInput, HandoffReason, StepResult, TicketSummary } from './types.ts';
-import { intake, startIntake, draftTicket, type IntakeData } from './intake.ts';
+import { intake, openQuestion, startIntake, draftTicket, type IntakeData } from './intake.ts';
+import { answerFaq, makeFaqFlow, notAnswered, offerCandidates } from './faq.ts';
 import { handOff } from './handoff.ts';
 import { MENU, categoryLabel, faqAnswer, localized, say, t } from './replies.ts';
 import { empathyOpening } from './empathy.ts';
@@ -11,7 +13,11 @@ import { empathyOpening } from './empathy.ts';
  * Every flow version a saved conversation may name. Removing a version is how a deployment retires an old
  * state shape: conversations saved under it are restarted politely instead of crashing.
  */
-export const FLOWS: ReadonlyMap<string, Flow<unknown>> = new Map([[`${intake.name}@${intake.version}`, intake as Flow<unknown>]]);
+const faqFlow = makeFaqFlow(idle);
+export const FLOWS: ReadonlyMap<string, Flow<unknown>> = new Map([
+  [`${intake.name}@${intake.version}`, intake as Flow<unknown>],
+  [`${faqFlow.name}@${faqFlow.version}`, faqFlow as Flow<unknown>],
+]);
 
 export function initialDialog(locale: Locale): DialogState {
   return { status: 'bot', locale, active: null, misunderstood: 0 };
@@ -110,14 +116,17 @@ function idle(state: DialogState, input: FlowInput): StepResult {
   const c = input.choice;
   if (c === 'menu:complaint') return { state: { ...state, active: { name: intake.name, version: intake.version, data: null } }, effects: [] };
   if (c === 'menu:progress' || u.intent.name === 'progress') return progress({ ...state, misunderstood: 0 }, input);
-  if (c?.startsWith('faq:')) return faq({ ...state, misunderstood: 0 }, input, c.slice(4));
+  if (c === 'faq:helped') return { state: { ...state, misunderstood: 0 }, effects: [say('faq.glad', undefined, MENU)] };
+  if (c === 'faq:not_helped' || c === 'faq:none') return notAnswered(state, 'faq.not_helped');
+  if (c?.startsWith('faq:')) return answerFaq(state, input, c.slice(4)) ?? misunderstood(state, input);
   switch (u.intent.name) {
     case 'complaint':
       return startIntake(state, input);
     case 'question':
-      if (u.faq && u.faq.score >= input.pack.thresholds.faqAnswer) return faq({ ...state, misunderstood: 0 }, input, u.faq.id);
-      if (u.faq) return didYouMean(state, input, u.faq.id);
-      return misunderstood(state, input);
+      if (u.faq && u.faq.score >= input.pack.thresholds.faqAnswer) return answerFaq(state, input, u.faq.id) ?? misunderstood(state, input);
+      if (u.faq) return offerCandidates(state, input, u.faqCandidates.map((x) => x.id)) ?? misunderstood(state, input);
+      // Out of scope: say so, and offer what can be done, rather than a wrong answer.
+      return notAnswered({ ...state, misunderstood: state.misunderstood + 1 }, 'faq.no_answer');
     case 'greeting':
       return { state: { ...state, misunderstood: 0 }, effects: [say('greeting', { name: localized(input.pack.displayName) }, MENU)] };
     case 'thanks':
@@ -133,21 +142,25 @@ function idle(state: DialogState, input: FlowInput): StepResult {
   }
 }
 
-/** An unsure FAQ match is offered as a question, with the way to a complaint or a person beside it. */
-function didYouMean(state: DialogState, input: FlowInput, id: string): StepResult {
-  const entry = (input.pack.faq[state.locale] ?? input.pack.faq[input.pack.defaultLocale] ?? []).find((e) => e.id === id);
-  if (!entry) return misunderstood(state, input);
-  return {
-    state: { ...state, misunderstood: state.misunderstood + 1 },
-    effects: [say('faq.did_you_mean', { question: entry.questions[0]! }, [{ payload: `faq:${id}`, label: entry.questions[0]! }, ...MENU])],
-  };
+/**
+ * A clear FAQ question in the middle of an intake ("how do I pay online?" while asked for the date) is
+ * answered, and the intake goes on where it was. Answers to the intake's own open-ended questions are not
+ * taken for FAQ questions.
+ */
+function sideQuestion(state: DialogState, input: FlowInput): StepResult | null {
+  const u = input.understanding;
+  const data = state.active?.data as IntakeData | null | undefined;
+  if (state.active?.name !== intake.name || !data || input.choice || u.intent.name !== 'question') return null;
+  if (!u.faq || u.faq.score < Math.max(SIDE_QUESTION_SCORE, input.pack.thresholds.faqAnswer)) return null;
+  if (data.asking === 'demand' || data.asking === 'description' || !isQuestionText(normalize(input.text))) return null;
+  const answer = faqAnswer(input.pack, u.faq.id);
+  const again = openQuestion(data, input);
+  if (Object.keys(answer).length === 0 || !again) return null;
+  return { state: { ...state, misunderstood: 0 }, effects: [say('faq.aside', { answer: localized(answer) }), say('faq.meanwhile'), again] };
 }
 
-function faq(state: DialogState, input: FlowInput, id: string): StepResult {
-  const answer = faqAnswer(input.pack, id);
-  if (Object.keys(answer).length === 0) return misunderstood(state, input);
-  return { state, effects: [say('faq.answer', { answer: localized(answer) }, MENU)] };
-}
+/** How sure an FAQ match must be to interrupt an intake with its answer. */
+const SIDE_QUESTION_SCORE = 0.8;
 
 /** One turn of the whole dialogue: pure, `(state, input) -> (state, effects)`. */
 export function step(saved: DialogState, input: FlowInput): StepResult {
@@ -162,7 +175,9 @@ export function step(saved: DialogState, input: FlowInput): StepResult {
   }
   const trigger = handoffTrigger(state, input);
   let result: StepResult;
+  const aside = trigger ? null : sideQuestion(state, input);
   if (trigger) result = handoffWithTicket(state, input, trigger);
+  else if (aside) result = aside;
   else if (state.active) {
     const flow = FLOWS.get(`${state.active.name}@${state.active.version}`)!;
     result = state.active.data === null ? startIntake({ ...state, active: null }, input) : flow.step(state.active.data, state, input);

@@ -426,4 +426,12 @@ function stepIntake(data: IntakeData, state: DialogState, input: FlowInput): Ste
   return ask(next, { ...state, misunderstood: 0 }, input, lead);
 }
 
+/** The open question again, after the bot answered something else in between (an FAQ mid-intake). */
+export function openQuestion(data: IntakeData, input: FlowInput): Effect | null {
+  if (!data.asking) return null;
+  if (data.asking === 'confirm') return summary(data, input, false);
+  if (data.asking === 'which_field') return whichField(input, data);
+  return question(data.asking, input);
+}
+
 export const intake: Flow<IntakeData> = { name: 'intake', version: 1, step: stepIntake };

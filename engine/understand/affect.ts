@@ -30,7 +30,11 @@ function temper(p: Float64Array): Float64Array {
   return p;
 }
 
-const lexicalOnly: ReadAffect = (_features, lex) => ({ emotion: { label: lex.label, intensity: lex.intensity }, sentiment: lex.sentiment, complaint: 0.5 });
+const lexicalOnly: ReadAffect = (_features, lex) => ({
+  emotion: { label: lex.label, intensity: lex.intensity },
+  sentiment: lex.sentiment,
+  complaint: lex.lexical.polarity < -0.3 ? 0.55 : 0.3,
+});
 const readers = new WeakMap<LabelledExample[], ReadAffect>();
 
 /** One reader per set of examples: every pack in the process shares the models learned from the same data. */
@@ -53,6 +57,8 @@ function createAffectReader(examples: LabelledExample[]): ReadAffect {
   const p = (probs: Float64Array, i: number) => (i < 0 ? 0 : probs[i]!);
 
   return (features, lex) => {
+    // Without a word in it (a phone number, "?!"), a message gives the models nothing to read.
+    if (features.scripts === 0) return lexicalOnly(features, lex);
     const v = sentiment.vocabulary.query(features);
     // The models speak in proportion to how much of the message they have seen words like: on vocabulary
     // they never met, their answer is only their prior, and the word lists should decide.

@@ -22,6 +22,8 @@ const HOTLINES = /(?<!\d)(12315|12345|12398|12378|12363|12358)(?!\d)/;
 /** Below this calibrated score a message is out of scope for the FAQ: better no answer than a wrong one. */
 const FAQ_FLOOR = 0.25;
 const CATEGORY_FLOOR = 0.35;
+/** Runners-up worth showing beside an unsure best match. */
+const CANDIDATE_FLOOR = 0.1;
 const round = (x: number) => Math.round(x * 1000) / 1000;
 const MAJOR_SIGNALS: RiskSignal[] = ['media', 'legal', 'regulator', 'safety', 'mass'];
 
@@ -129,8 +131,10 @@ export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}
       category = { id: catLearned.label, confidence: round(catLearned.score) };
     }
 
-    const faqBest = faqFor(locale)?.predictRow(features, 1)[0];
+    const faqTop = faqFor(locale)?.predictRow(features, 3) ?? [];
+    const faqBest = faqTop[0];
     const faq = faqBest && faqBest.score >= FAQ_FLOOR ? { id: faqBest.label, score: round(faqBest.score) } : null;
+    const faqCandidates = faq ? faqTop.filter((p) => p.score >= CANDIDATE_FLOOR).map((p) => ({ id: p.label, score: round(p.score) })) : [];
 
     const entities = extractEntities(text, { pack, today: context.today }, norm);
     const intent = classifyIntent({
@@ -167,6 +171,7 @@ export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}
       social: socialActs(norm),
       category,
       faq,
+      faqCandidates,
       sentiment: emotion.sentiment,
       emotion: { label: emotion.label, intensity: emotion.intensity },
       complaint,

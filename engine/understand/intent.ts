@@ -74,6 +74,11 @@ function hits(found: Map<string, number>, phrases: string[]): number {
   return n;
 }
 
+/** The message is phrased as a question (a question mark, 吗, 怎么, "how", "can I" ...). */
+export function isQuestionText(norm: string): boolean {
+  return QUESTION_ZH.test(norm) || QUESTION_EN.test(norm);
+}
+
 export interface IntentSignals {
   norm: string;
   /** Terms found in the message (first positions), including every phrase of INTENT_TERMS that occurs. */

@@ -343,7 +343,8 @@ export class LinearModel {
    */
   predictRow(row: FeatureRow, top = 3): Prediction[] {
     const v = this.vocabulary.query(row);
-    if (v.index.length === 0 || this.labels.length === 0) return [];
+    // Digits alone ("13912345678") are an answer to some question, never a question of their own.
+    if (v.index.length === 0 || this.labels.length === 0 || row.scripts === 0) return [];
     const logits = this.scratchLogits;
     this.scores(v, logits);
     const order = topIndices(logits, top);

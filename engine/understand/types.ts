@@ -55,6 +55,8 @@ export interface Understanding {
   social: { greeting: boolean; thanks: boolean; goodbye: boolean };
   category: { id: string; confidence: number } | null;
   faq: { id: string; score: number } | null;
+  /** Up to three FAQ entries worth offering when the best one is not sure enough, best first. */
+  faqCandidates: Array<{ id: string; score: number }>;
   sentiment: { label: 'negative' | 'neutral' | 'positive'; score: number };
   emotion: { label: Emotion; intensity: number };
   /** The writer reports a problem for the company to handle (not a plain question, request or praise). */

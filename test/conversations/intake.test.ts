@@ -88,24 +88,63 @@ describe('intake in English', () => {
     expect((conv.dialog.active!.data as { fields: { occurredAt: string } }).fields.occurredAt).toBe('2026-11-20');
   });
 
-  it('never starts a complaint from a calm question; an unsure FAQ match is offered, not asserted', async () => {
+  it('never starts a complaint from a calm question; an unsure FAQ match offers the closest entries', async () => {
     const h = harness();
     const sure = await h.say('en7', 'what is the tiered tariff?');
     expect(sure.replies[0]!.text).toMatch(/tier/i);
-    expect(sure.replies[0]!.text).not.toMatch(/closest question|when did/i);
+    expect(sure.replies[0]!.text).toMatch(/did that answer your question/i);
+    expect(sure.replies[0]!.text).not.toMatch(/when did/i);
     const r = await h.say('en7', 'explain tiers?');
-    expect(r.replies[0]!.text).toMatch(/closest question/);
-    expect(r.replies[0]!.quickReplies![0]!.label).toMatch(/tier/i);
+    expect(r.replies[0]!.text).toMatch(/closest ones/);
+    const offered = r.replies[0]!.quickReplies!.map((q) => q.label);
+    expect(offered[0]).toMatch(/tier/i);
+    expect(offered.at(-1)).toBe('None of these');
+    expect(offered.length).toBeGreaterThanOrEqual(2);
     const picked = await h.say('en7', '1');
     expect(picked.replies[0]!.text).toMatch(/tier|kWh/i);
+    expect((await h.store.findConversation('test', 'en7'))!.dialog.active).toMatchObject({ name: 'faq' });
+    const thanks = await h.say('en7', 'Yes, that helped');
+    expect(thanks.replies[0]!.text).toMatch(/glad/i);
     expect((await h.store.findConversation('test', 'en7'))!.dialog.active).toBeNull();
   });
 
-  it('answers a question from the FAQ when the match is confident', async () => {
+  it('answers a confident FAQ match, and when it did not help offers a complaint or a person', async () => {
     const h = harness();
     const r = await h.say('en4', 'How can I pay my electricity bill online?');
     expect(r.replies[0]!.text).toMatch(/app|online|pay/i);
+    expect(r.replies[0]!.quickReplies!.map((q) => q.label)).toEqual(['Yes, that helped', "No, it didn't"]);
     expect(r.status).toBe('bot');
+    const no = await h.say('en4', "No, it didn't");
+    expect(no.replies[0]!.text).toMatch(/register it as a complaint[\s\S]*person/i);
+    expect(no.replies[0]!.quickReplies!.map((q) => q.label)).toEqual(['File a complaint', 'Talk to a person']);
+    // A new question after an answer is simply answered: the feedback step does not swallow it.
+    await h.say('en8', 'How can I pay my electricity bill online?');
+    const next = await h.say('en8', 'how do I find my customer number?');
+    expect(next.replies[0]!.text).toMatch(/customer number|account/i);
+  });
+
+  it('says honestly when a question is out of scope, never a random FAQ answer', async () => {
+    const h = harness();
+    const r = await h.say('en9', "what's the capital of France?");
+    expect(r.replies[0]!.text).toMatch(/don't have a ready answer/i);
+    expect(r.replies[0]!.quickReplies!.map((q) => q.label)).toEqual(['File a complaint', 'Talk to a person']);
+    const zh = await h.say('zh9', '今天天气怎么样？');
+    expect(zh.replies[0]!.text).toMatch(/没有现成的答案/);
+  });
+
+  it('answers a question asked in the middle of an intake, then goes on where it was', async () => {
+    const h = harness();
+    await h.script('en10', [
+      ['My power went out yesterday evening and nobody told us', /what would you like/i],
+      ['An explanation', /customer number/i],
+    ]);
+    const aside = await h.say('en10', 'How can I pay my electricity bill online?');
+    expect(aside.replies.map((x) => x.text).join('\n')).toMatch(/app|online[\s\S]*back to your complaint[\s\S]*customer number/i);
+    const done = await h.script('en10', [
+      ['3301234567', /phone/i],
+      ['13912345678', /keep you updated/i],
+    ]);
+    expect(done.replies[0]!.text).toMatch(/keep you updated/i);
   });
 });
 
