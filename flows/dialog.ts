@@ -48,7 +48,9 @@ function handoffTrigger(state: DialogState, input: FlowInput): HandoffReason | n
 /** On handoff a ticket is filed with what is known, so the agent owns a numbered case from the first minute. */
 function handoffWithTicket(state: DialogState, input: FlowInput, reason: HandoffReason): StepResult {
   const u = input.understanding;
-  const lead: Effect[] = empathyOpening(input, u.category?.id);
+  const opening = empathyOpening(state, input, u.category?.id);
+  const lead: Effect[] = opening.effects;
+  state = { ...state, said: opening.said };
   const data = state.active?.name === 'intake' ? (state.active.data as IntakeData) : undefined;
   const describes = data?.fields.description || (u.intent.name === 'complaint' && !state.ticketId);
   if (!describes) return handOff({ ...state, active: null }, input, reason, undefined, lead);

@@ -1,14 +1,26 @@
-import type { Effect, FlowInput } from './types.ts';
+import type { DialogState, Effect, FlowInput } from './types.ts';
 import { categoryLabel, say, t } from './replies.ts';
+
+/** Wordings per feeling and strength in `locales/` (`empathy.<feeling>.<strength>.<n>`). */
+const VARIANTS = 3;
+/** How many used wordings a conversation remembers: enough that none repeats in one conversation. */
+const REMEMBERED = 12;
 
 /**
  * Empathy first (DOMAIN.md §5): when a message carries a feeling, the reply opens by naming the problem and
  * the feeling before any question. Mild feelings get a light touch, strong ones a fuller acknowledgement.
+ * Each feeling and strength has several wordings; a conversation does not hear the same one twice while
+ * another is left, so an upset customer is not answered by a loop.
  */
-export function empathyOpening(input: FlowInput, categoryId: string | undefined): Effect[] {
+export function empathyOpening(state: DialogState, input: FlowInput, categoryId: string | undefined): { effects: Effect[]; said: string[] } {
+  const said = state.said ?? [];
   const { label, intensity } = input.understanding.emotion;
-  if (label === 'none' || intensity < 0.3) return [];
+  if (label === 'none' || intensity < 0.3) return { effects: [], said };
   const strength = intensity >= 0.6 ? 'strong' : 'mild';
+  const base = `empathy.${label}.${strength}`;
+  const fresh = Array.from({ length: VARIANTS }, (_, i) => `${base}.${i + 1}`).filter((k) => !said.includes(k));
+  // All used: start again from the one heard longest ago.
+  const key = fresh[0] ?? said.find((k) => k.startsWith(`${base}.`)) ?? `${base}.1`;
   const problem = categoryId && categoryId !== 'other' ? categoryLabel(input.pack, categoryId) : t('empathy.this_problem');
-  return [say(`empathy.${label}.${strength}`, { problem })];
+  return { effects: [say(key, { problem })], said: [...said.filter((k) => k !== key), key].slice(-REMEMBERED) };
 }

@@ -369,7 +369,8 @@ export function startIntake(state: DialogState, input: FlowInput): StepResult {
   const said = normalize(input.text).replace(REQUEST_ONLY, ' ');
   const descriptive = contentSize(said) >= (u.language === 'zh' ? 5 : 4) && !input.choice;
   if (descriptive) data.fields.description = input.text.trim();
-  return ask(data, { ...state, misunderstood: 0 }, input, empathyOpening(input, data.fields.category));
+  const opening = empathyOpening(state, input, data.fields.category);
+  return ask(data, { ...state, misunderstood: 0, said: opening.said }, input, opening.effects);
 }
 
 // Questions whose answer is free text: a message that only carried other fields is not an answer to them.

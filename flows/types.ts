@@ -14,6 +14,8 @@ export interface DialogState {
   misunderstood: number;
   ticketId?: string;
   handoffReason?: HandoffReason;
+  /** Wordings already used in this conversation (empathy openings), oldest first. */
+  said?: string[];
 }
 
 export interface ActiveFlow {

@@ -93,7 +93,9 @@ function createAffectReader(examples: LabelledExample[]): ReadAffect {
     // As for sentiment: a feeling word of middling weight already rules "no feeling" out for the lists.
     const none = we * Math.max(0, 1 - 2 * felt) + (1 - we) * p(pe, feelingAt.none);
     const [top, topScore] = blended.reduce((a, b) => (b[1] > a[1] ? b : a));
-    let label: Emotion = topScore > none ? top : 'none';
+    // A feeling named in so many words ("annoyed", "有点生气") stands even when the models hear none: they
+    // learned mostly from complaints told calmly. They may still say which feeling it is.
+    let label: Emotion = topScore > none ? top : lex.label;
     // A feeling also needs the message to lean negative: "谢谢你们这么着急帮我处理" is not anxiety.
     if (label !== 'none' && score > 0.3 && lex.label === 'none') label = 'none';
     const intensity =
