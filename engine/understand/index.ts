@@ -52,6 +52,20 @@ function detectLocale(raw: string, fallback: Locale): { language: 'zh' | 'en'; l
 }
 
 /** Builds the understanding function for one pack: indexes are made once, each call is pure and synchronous. */
+/**
+ * Examples once each: a zh-TW example is often the zh-CN one in other characters, the same text once
+ * normalised, and counting it twice would tilt the model towards Chinese.
+ */
+function distinct(examples: Array<{ label: string; text: string }>): Array<{ label: string; text: string }> {
+  const seen = new Set<string>();
+  return examples.filter((e) => {
+    const key = `${e.label}\u0000${e.text}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 export interface UnderstanderOptions {
   /** Labelled examples the sentiment, emotion and complaint models learn from; the project's own by default. */
   labelled?: LabelledExample[];
@@ -66,16 +80,18 @@ export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}
     if (!entries?.length) continue;
     let model = faqModels.get(entries);
     if (!model) {
-      model = new LinearModel(entries.flatMap((e) => e.questions.map((q) => ({ label: e.id, text: normalize(q) }))));
+      model = new LinearModel(distinct(entries.flatMap((e) => e.questions.map((q) => ({ label: e.id, text: normalize(q) })))));
       faqModels.set(entries, model);
     }
     faqModel.set(locale, model);
   }
   const categoryModel = new LinearModel(
-    pack.categories.flatMap((c) =>
-      Object.values(c.examples)
-        .flat()
-        .map((text) => ({ label: c.id, text: normalize(text) })),
+    distinct(
+      pack.categories.flatMap((c) =>
+        Object.values(c.examples)
+          .flat()
+          .map((text) => ({ label: c.id, text: normalize(text) })),
+      ),
     ),
   );
   // Pack words, each mapped to what it stands for; one TermSet pass finds them all.

@@ -194,10 +194,13 @@ describe('intake in Chinese', () => {
     expect(ticket).toMatchObject({ grade: 'ordinary', category: 'billing_error', contact: { phone: '13900001111', channel: 'sms' }, demand: '退还多收的钱' });
   });
 
-  it('繁体输入也能看懂：停电类别和时间都取到，只问还缺的（本包只提供简体和英文，故用简体回复）', async () => {
+  it('繁体输入也能看懂：停电类别和时间都取到，只问还缺的，并用繁体回复', async () => {
     const h = harness();
     const first = await h.say('tw1', '我家從昨天晚上就停電了，到現在還沒來電，冰箱裡的東西都壞了');
-    expect(first.replies.map((r) => r.text).join('\n')).toMatch(/怎么处理/);
+    const text = first.replies.map((r) => r.text).join('\n');
+    expect(text).toMatch(/怎麼處理/);
+    expect(text).not.toMatch(/处理|您希望我们/);
+    expect(first.replies.at(-1)!.quickReplies!.map((q) => String(q.label)).join(' ')).toMatch(/退還費用[\s\S]*給予補償/);
     const conv = (await h.store.getConversation(first.conversationId))!;
     const data = conv.dialog.active!.data as { fields: { category: string; occurredText: string } };
     expect(data.fields.category).toMatch(/outage|restoration/);
