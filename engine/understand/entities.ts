@@ -4,14 +4,18 @@ import type { Pack } from '../packs/schema.ts';
 import type { AmountEntity, DateEntity, Entities } from './types.ts';
 import { normalize } from './text.ts';
 
-// Mainland mobiles (optionally +86), or any E.164 number. Separators customers type (space, dash) are allowed.
-const PHONE_RE = /(?<![\d+])(?:(?:\+|00)86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)|(?<![\d])\+[1-9](?:[ -]?\d){7,14}(?!\d)/g;
+// Mainland mobiles (optionally +86), Taiwan mobiles written the local way (09xx xxx xxx), or any E.164
+// number. Separators customers type (space, dash) are allowed.
+const PHONE_RE =
+  /(?<![\d+])(?:(?:\+|00)86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)|(?<![\d+])09\d{2}[ -]?\d{3}[ -]?\d{3}(?!\d)|(?<![\d])\+[1-9](?:[ -]?\d){7,14}(?!\d)/g;
 
-/** Canonical form of a phone number, or null when it is neither a mainland mobile nor E.164. */
+/** Canonical form of a phone number, or null when it is not a mainland or Taiwan mobile, nor E.164. */
 export function normalizePhone(raw: string): string | null {
   const compact = raw.normalize('NFKC').replace(/[\s\-()]/g, '');
   const mainland = /^(?:(?:\+|00)86)?(1[3-9]\d{9})$/.exec(compact);
   if (mainland) return mainland[1]!;
+  // Taiwan mobiles are kept in E.164, so a number reads the same however it was typed.
+  if (/^09\d{8}$/.test(compact)) return `+886${compact.slice(1)}`;
   if (/^\+[1-9]\d{7,14}$/.test(compact)) return compact;
   return null;
 }

@@ -98,7 +98,11 @@ export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}
   const keywordOf = new Map<string, string[]>();
   for (const c of pack.categories) {
     if (c.id === 'other') continue;
-    for (const k of Object.values(c.keywords).flat()) keywordOf.set(normalize(k), [...(keywordOf.get(normalize(k)) ?? []), c.id]);
+    for (const k of Object.values(c.keywords).flat()) {
+      // The same word in zh-CN and zh-TW lists is one word once folded: count its category once.
+      const ids = keywordOf.get(normalize(k)) ?? [];
+      if (!ids.includes(c.id)) keywordOf.set(normalize(k), [...ids, c.id]);
+    }
   }
   const riskOf = new Map<string, RiskSignal>();
   for (const r of Object.values(pack.riskKeywords).flat()) for (const t of r!.terms) riskOf.set(normalize(t), r!.signal);

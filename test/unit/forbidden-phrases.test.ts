@@ -13,7 +13,7 @@ const FORBIDDEN: Array<[string, RegExp]> = [
   ['read the contract yourself', /(你|您)自己(去)?看(一下)?(合同|条款|协议)|(自己|自行)(查看|阅读)合同|read (the|your) (contract|terms)( and conditions)? yourself|it'?s (all )?in (the|your) contract/],
   ['not my department', /(这|那)(个)?不(是|归)(我|我们)(负责|管|部门)|不归(我|我们)管|不关(我|我们)的事|not my (department|job|problem|responsibility)|not (our|my) department|nothing to do with (me|us)/],
   ['go to another department', /(你|您)(应该|得|要)?(去)?找(别的|其他|其它)部门|找别人(去)?吧|go to (another|a different) department|contact (another|some other) department|you('ll| will)? (have|need) to ask someone else/],
-  ['dismissive', /(没|沒)办法[,，。!！]*$|爱(投诉|怎么样)就|随便(你|您)|你(自己)?看着办|那是你的问题|(it'?s|that'?s) your (problem|fault)|deal with it|calm down|there'?s nothing (we|i) can do|you should have read|too bad/],
+  ['dismissive', /(没|沒)办法[,，。!！]*$|爱(投诉|怎么样)就|随便(你|您)|你(自己)?看着办|那是你的问题|(it'?s|that'?s) your (problem|fault)|(just|you('ll| will)? (have|need) to) deal with it|calm down|there'?s nothing (we|i) can do|you should have read|too bad/],
 ];
 
 /** Every string a customer can see: locale resources, and each pack's texts (labels, questions asked, FAQ answers). */

@@ -103,6 +103,7 @@ describe('entities: edge cases', () => {
     expect(read('打 139 1234 5678 找我').entities.phones).toEqual(['13912345678']);
     expect(read('+86 139-1234-5678').entities.phones).toEqual(['13912345678']);
     expect(read('my number is +44 7700 900123', 'en').entities.phones).toEqual(['+447700900123']);
+    expect(read('我的手機是 0912-345-678', 'zh-TW').entities.phones).toEqual(['+886912345678']);
     // Too short or not a mobile prefix: a number, not a phone.
     expect(read('订单号12345678').entities.phones).toEqual([]);
   });
