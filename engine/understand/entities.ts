@@ -262,7 +262,9 @@ export function extractEntities(raw: string, ctx: EntityContext, normalized?: st
         from = at + cue.length;
         const after = /^(?:[\s:：#=]|是|为|号|no\.?|is){0,6}([a-z0-9-]{4,30})/i.exec(text.slice(from));
         if (after && full.test(after[1]!)) {
-          (details[id] ??= []).includes(after[1]!) || details[id]!.push(after[1]!);
+          // Matching ran on lower-cased text; reference numbers with letters are written in capitals.
+          const value = after[1]!.toUpperCase();
+          (details[id] ??= []).includes(value) || details[id]!.push(value);
           cued.add(after[1]!);
         }
       }
