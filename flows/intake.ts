@@ -272,7 +272,8 @@ function answer(data: IntakeData, input: FlowInput, asking: string): Answer {
       if (f.details[id]) return 'ok';
       const value = detailFromNumbers(u.entities.numbers, input.pack.details[id]!.pattern);
       if (value) {
-        f.details[id] = value;
+        // Numbers were read from lower-cased text; references with letters are written in capitals.
+        f.details[id] = value.toUpperCase();
         return 'ok';
       }
       if (c === 'skip' || DONT_KNOW.test(norm)) {

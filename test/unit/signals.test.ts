@@ -160,3 +160,18 @@ describe('social acts ride along with the request', () => {
     expect(read('the meter says hi').social.greeting).toBe(false);
   });
 });
+
+describe('asking for a person', () => {
+  it.each([
+    ['Can I speak to a real person please', true],
+    ['put me through to someone who can help', true],
+    ['I want to talk to your manager', true],
+    ['我要转人工', true],
+    ['不想跟机器人说了，叫你们负责人来', true],
+    ['how long does it take to get a replacement card?', false],
+    ['I spoke to your agent yesterday and nothing happened', false],
+    ["No, you don't need to transfer me to a person", false],
+  ] as const)('%s → %s', (text, asks) => {
+    expect(read(text, /[a-z]/i.test(text) ? 'en' : 'zh-CN').intent.name === 'request_human').toBe(asks);
+  });
+});
