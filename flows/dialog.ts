@@ -36,6 +36,17 @@ function localeAfter(state: DialogState, input: FlowInput): Locale {
   return u.locale;
 }
 
+/**
+ * A customer who cites rules or records is answered with facts and their basis from then on; one who is
+ * upset gets soothing and short questions, until they start arguing from facts (DOMAIN.md §5).
+ */
+function styleAfter(state: DialogState, input: FlowInput): Pick<DialogState, 'style'> {
+  const seen = input.understanding.style;
+  if (seen === 'rational') return { style: 'rational' };
+  if (seen === 'emotional' && state.style !== 'rational') return { style: 'emotional' };
+  return state.style ? { style: state.style } : {};
+}
+
 function handoffTrigger(state: DialogState, input: FlowInput): HandoffReason | null {
   const u = input.understanding;
   const complaining = u.intent.name === 'complaint' || state.active?.name === 'intake';
@@ -166,7 +177,8 @@ const SIDE_QUESTION_SCORE = 0.8;
 
 /** One turn of the whole dialogue: pure, `(state, input) -> (state, effects)`. */
 export function step(saved: DialogState, input: FlowInput): StepResult {
-  let state: DialogState = { ...saved, locale: localeAfter(saved, input) };
+  let state: DialogState = { ...saved, locale: localeAfter(saved, input), ...styleAfter(saved, input) };
+  input = state.style ? { ...input, style: state.style } : input;
   // With a human in charge the bot stays quiet; the engine keeps the message for the agent.
   if (state.status !== 'bot') return { state, effects: [] };
 

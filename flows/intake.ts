@@ -5,7 +5,7 @@ import { maxGrade } from '../engine/understand/index.ts';
 import { detailFromNumbers } from '../engine/understand/entities.ts';
 import { contentSize, normalize } from '../engine/understand/text.ts';
 import type { DialogState, Effect, Flow, FlowInput, Param, QuickReply, StepResult, TicketDraft } from './types.ts';
-import { categoryLabel, choice, localized, maskPhone, say, t } from './replies.ts';
+import { categoryLabel, choice, localized, maskPhone, say, t, durationParam } from './replies.ts';
 import { empathyOpening } from './empathy.ts';
 import { tierHandoff } from './tiers.ts';
 import { handOff } from './handoff.ts';
@@ -62,7 +62,18 @@ function missing(data: IntakeData, input: FlowInput): string | null {
   return null;
 }
 
+/** Questions an upset customer is asked in their short form: fewer words, no examples to read. */
+const SHORT_FORM = new Set(['description', 'when', 'demand', 'phone', 'contact']);
+
 function question(field: string, input: FlowInput): Effect {
+  const effect = questionFor(field, input);
+  if (input.style === 'emotional' && SHORT_FORM.has(field) && effect.type === 'reply') {
+    return { ...effect, reply: { ...effect.reply, key: `${effect.reply.key}_short` } };
+  }
+  return effect;
+}
+
+function questionFor(field: string, input: FlowInput): Effect {
   const pack = input.pack;
   switch (field) {
     case 'category':
@@ -352,6 +363,10 @@ function file(data: IntakeData, state: DialogState, input: FlowInput): StepResul
       next: t(`next.${ticket.grade}`, { contact: t(`contact_inline.${ticket.contact.channel}`) }),
     }),
   );
+  // A customer who argues from facts hears the basis of the deadlines, not only the deadlines.
+  if (input.style === 'rational') {
+    effects.push(say('intake.basis', { grade: localized(rule.label), respondWithin: durationParam(rule.respondWithin), resolveWithin: durationParam(rule.resolveWithin) }));
+  }
   const done: DialogState = { ...state, active: null, ticketId: ticket.id, misunderstood: 0 };
   const tier = tierHandoff(input, ticket.grade);
   if (tier) {

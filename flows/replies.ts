@@ -1,4 +1,4 @@
-import type { Pack, Locale, Localized } from '../engine/packs/schema.ts';
+import type { Duration, Pack, Locale, Localized } from '../engine/packs/schema.ts';
 import type { Effect, Param, QuickReply, Reply } from './types.ts';
 
 export function say(key: string, params?: Record<string, Param>, quickReplies?: QuickReply[]): Effect {
@@ -37,4 +37,11 @@ export function categoryLabel(pack: Pack, id: string | undefined): Param {
 /** Customers see their own number partly hidden, as on a bank statement. */
 export function maskPhone(phone: string): string {
   return phone.length >= 7 ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : phone;
+}
+
+/** A pack duration in words ("24 hours", "3 working days"), in the customer's locale. */
+export function durationParam(d: Duration): Param {
+  if (d.workingDays !== undefined) return t('duration.working_days', { n: d.workingDays });
+  if (d.hours !== undefined) return t('duration.hours', { n: d.hours });
+  return t('duration.minutes', { n: d.minutes ?? 0 });
 }

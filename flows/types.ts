@@ -16,6 +16,8 @@ export interface DialogState {
   handoffReason?: HandoffReason;
   /** Wordings already used in this conversation (empathy openings), oldest first. */
   said?: string[];
+  /** How this customer argues, once seen (see `Understanding.style`): it shapes how the bot asks and answers. */
+  style?: 'rational' | 'emotional';
 }
 
 export interface ActiveFlow {
@@ -69,6 +71,8 @@ export interface TicketSummary {
 
 export interface FlowInput {
   text: string;
+  /** The customer's style for this turn: the conversation's, set by the dialogue before any flow runs. */
+  style?: 'rational' | 'emotional';
   understanding: Understanding;
   /** Payload of the offered quick reply that the text picked, if any. */
   choice?: string;

@@ -32,7 +32,7 @@ function file(name: string, content: string): string {
   return path;
 }
 
-const KEYS = ['language', 'locale', 'intent', 'social', 'faq', 'category', 'sentiment', 'emotion', 'complaint', 'handoff', 'handoffReason', 'severity', 'signals', 'entities'];
+const KEYS = ['language', 'locale', 'intent', 'social', 'style', 'faq', 'category', 'sentiment', 'emotion', 'complaint', 'handoff', 'handoffReason', 'severity', 'signals', 'entities'];
 
 function checkShape(row: Row): void {
   expect(Object.keys(row).sort()).toEqual([...KEYS].sort());

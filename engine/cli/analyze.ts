@@ -98,6 +98,7 @@ function toRecord(u: Understanding): Record<string, unknown> {
     sentiment: { label: u.sentiment.label, score: r3(u.sentiment.score) },
     emotion: { label: u.emotion.label, intensity: r3(u.emotion.intensity) },
     complaint: u.complaint,
+    style: u.style,
     handoff: u.handoff !== null,
     handoffReason: u.handoff,
     severity: u.severity,

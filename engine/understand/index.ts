@@ -25,6 +25,15 @@ const CATEGORY_FLOOR = 0.35;
 /** Runners-up worth showing beside an unsure best match. */
 const CANDIDATE_FLOOR = 0.1;
 const round = (x: number) => Math.round(x * 1000) / 1000;
+// Citing rules, contracts, records or evidence: the customer argues from facts (normalised, simplified text).
+const RATIONAL = new RegExp(
+  [
+    '规定', '条款', '合同', '协议', '法律', '法规', '条例', '第.{1,3}条', '依据', '根据.{0,8}(规定|标准|条例|法|合同|协议)', '按照.{0,8}(规定|标准|条例|合同)',
+    '国家标准', '国标', '证据', '截图', '录音', '凭证', '收据', '发票', '账单显示', '记录显示', '明细显示',
+    'regulations?', 'clause', 'section \\d', 'contract', 'terms and conditions', 'according to', 'under (the|your|our) (policy|terms|law|rules)',
+    'evidence', 'receipts?', 'statement shows', 'screenshots?', 'invoice', 'consumer rights', 'the law', 'legally', 'my records',
+  ].join('|'),
+);
 const MAJOR_SIGNALS: RiskSignal[] = ['media', 'legal', 'regulator', 'safety', 'mass'];
 
 const DEMANDS: Array<[string, string[]]> = [
@@ -181,6 +190,12 @@ export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}
       : intent.name === 'request_human' ? 'requested'
       : null;
 
+    const figures = entities.amounts.length + entities.dates.length + entities.numbers.length + Object.keys(entities.details).length;
+    const style: Understanding['style'] =
+      RATIONAL.test(norm) && (figures > 0 || emotion.intensity < 0.8) ? 'rational'
+      : emotion.label !== 'none' && emotion.intensity >= 0.6 ? 'emotional'
+      : 'plain';
+
     const demandWords = new Set([...found.keys()].filter((t) => demandSet.has(t)));
     const demands = DEMANDS.filter(([, words]) => words.some((w) => demandWords.has(w))).map(([kind]) => kind);
 
@@ -196,6 +211,7 @@ export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}
       emotion: { label: emotion.label, intensity: emotion.intensity },
       complaint,
       handoff,
+      style,
       severity,
       signals: [...signals],
       demands,

@@ -59,6 +59,11 @@ export interface Understanding {
   faqCandidates: Array<{ id: string; score: number }>;
   sentiment: { label: 'negative' | 'neutral' | 'positive'; score: number };
   emotion: { label: Emotion; intensity: number };
+  /**
+   * How the customer argues (DOMAIN.md §5): `rational` cites rules, contracts, records and figures and wants
+   * facts with their basis; `emotional` is driven by feeling and needs soothing and short questions first.
+   */
+  style: 'rational' | 'emotional' | 'plain';
   /** The writer reports a problem for the company to handle (not a plain question, request or praise). */
   complaint: boolean;
   /** Why this message alone hands the chat to a human under the pack's thresholds, or null. */
