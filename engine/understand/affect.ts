@@ -55,6 +55,7 @@ function createAffectReader(examples: LabelledExample[]): ReadAffect {
   const YES = at(complaint, 'yes');
   const feelingAt = Object.fromEntries([...FEELINGS, 'none'].map((l) => [l, at(emotion, l)])) as Record<Emotion, number>;
   const p = (probs: Float64Array, i: number) => (i < 0 ? 0 : probs[i]!);
+  const scoreAll = LinearModel.joint([sentiment, emotion, complaint]);
 
   return (features, lex) => {
     // Without a word in it (a phone number, "?!"), a message gives the models nothing to read.
@@ -70,7 +71,8 @@ function createAffectReader(examples: LabelledExample[]): ReadAffect {
     // The models read words, not their scope: "wasn't helpful" looks like praise to them, so the lists,
     // which do read negation, decide when one was flipped.
     const w = trust(lex.lexical.negated ? 0.8 : lex.lexical.spoke ? 0.35 + 0.45 * strength : 0.15);
-    const ps = temper(sentiment.probabilitiesOf(v));
+    const [sentimentP, emotionP, complaintP] = scoreAll(v) as [Float64Array, Float64Array, Float64Array];
+    const ps = temper(sentimentP);
     const lexScore = lex.sentiment.score;
     // The lists' score as a distribution: calm up to about ±0.1, clearly one way from about ±0.4.
     const lexCalm = Math.max(0, 1 - 2.5 * Math.abs(lexScore));
@@ -85,7 +87,7 @@ function createAffectReader(examples: LabelledExample[]): ReadAffect {
     const feltByLists = FEELINGS.some((f) => lex.lexical.feelings[f] > 0) || lex.lexical.polarity > 0.3;
     const felt = Math.max(...FEELINGS.map((f) => lex.lexical.feelings[f]));
     const we = trust(felt > 0 ? 0.35 + 0.5 * felt : feltByLists ? 0.5 : 0.15);
-    const pe = temper(emotion.probabilitiesOf(v));
+    const pe = temper(emotionP);
     // A feeling the writer denies in so many words is not read into the message by the model.
     const blended = FEELINGS.map(
       (f) => [f, (we * lex.lexical.feelings[f] + (1 - we) * p(pe, feelingAt[f])) * (lex.lexical.denied.includes(f) ? 0.3 : 1)] as const,
@@ -106,7 +108,7 @@ function createAffectReader(examples: LabelledExample[]): ReadAffect {
     return {
       emotion: { label, intensity },
       sentiment: { label: sentimentLabel, score: round(score) },
-      complaint: p(complaint.probabilitiesOf(v), YES),
+      complaint: p(complaintP, YES),
     };
   };
 }

@@ -7,7 +7,7 @@ import { featurize } from './features.ts';
 import { affectReaderFor } from './affect.ts';
 import { loadLabelled, type LabelledExample } from './labelled.ts';
 import { LinearModel, featureRow } from './linear-model.ts';
-import { TermSet, contentSize, firstOccurrences, countCjk, countLatinLetters, normalize, simplifiedCount, traditionalCount } from './text.ts';
+import { TermSet, firstOccurrences, countCjk, countLatinLetters, normalize, simplifiedCount, traditionalCount } from './text.ts';
 import type { Understanding, UnderstandContext } from './types.ts';
 
 export type Understand = (text: string, context?: UnderstandContext) => Understanding;
@@ -26,14 +26,14 @@ const CATEGORY_FLOOR = 0.35;
 const CANDIDATE_FLOOR = 0.1;
 const round = (x: number) => Math.round(x * 1000) / 1000;
 // Citing rules, contracts, records or evidence: the customer argues from facts (normalised, simplified text).
-const RATIONAL = new RegExp(
-  [
-    '规定', '条款', '合同', '协议', '法律', '法规', '条例', '第.{1,3}条', '依据', '根据.{0,8}(规定|标准|条例|法|合同|协议)', '按照.{0,8}(规定|标准|条例|合同)',
-    '国家标准', '国标', '证据', '截图', '录音', '凭证', '收据', '发票', '账单显示', '记录显示', '明细显示',
-    'regulations?', 'clause', 'section \\d', 'contract', 'terms and conditions', 'according to', 'under (the|your|our) (policy|terms|law|rules)',
-    'evidence', 'receipts?', 'statement shows', 'screenshots?', 'invoice', 'consumer rights', 'the law', 'legally', 'my records',
-  ].join('|'),
-);
+// Plain words are found in the one pass over the message; the few patterns run only when their anchor is there.
+const RATIONAL_WORDS = ['规定', '条款', '合同', '协议', '法律', '法规', '条例', '依据', '国家标准', '国标', '证据', '截图', '录音', '凭证',
+  '收据', '发票', '账单显示', '记录显示', '明细显示', 'regulation', 'regulations', 'clause', 'contract', 'terms and conditions',
+  'according to', 'evidence', 'receipt', 'receipts', 'statement shows', 'screenshot', 'screenshots', 'invoice', 'consumer rights',
+  'the law', 'legally', 'my records'];
+const RATIONAL_PATTERNS = /第.{1,3}条|根据.{0,8}(规定|标准|条例|法|合同|协议)|按照.{0,8}(规定|标准|条例|合同)|section \d|under (the|your|our) (policy|terms|law|rules)/;
+const RATIONAL_ANCHOR = /第|根据|按照|section|under/;
+const RATIONAL_SET = new Set(RATIONAL_WORDS);
 const MAJOR_SIGNALS: RiskSignal[] = ['media', 'legal', 'regulator', 'safety', 'mass'];
 
 const DEMANDS: Array<[string, string[]]> = [
@@ -45,6 +45,7 @@ const DEMANDS: Array<[string, string[]]> = [
   ['replacement', ['更换', '换一个', '换新', 'replace', 'replacement', 'exchange']],
   ['correction', ['更正', '改正', '重新计算', '重算', 'correct the bill', 'recalculate', 'fix the bill']],
 ];
+const demandKindOf = new Map(DEMANDS.flatMap(([kind, words]) => words.map((w) => [w, kind] as const)));
 
 
 function detectLocale(raw: string, fallback: Locale): { language: 'zh' | 'en'; locale: Locale } {
@@ -118,10 +119,9 @@ export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}
 
   // Pack keywords, risk terms, insults and demand words are all found in one pass over the message.
   const packTerms = new TermSet([
-    ...keywordOf.keys(), ...riskOf.keys(), ...INSULTS, ...DEMANDS.flatMap(([, words]) => words), ...LEXICON_TERMS, ...INTENT_TERMS,
+    ...keywordOf.keys(), ...riskOf.keys(), ...INSULTS, ...DEMANDS.flatMap(([, words]) => words), ...LEXICON_TERMS, ...INTENT_TERMS, ...RATIONAL_WORDS,
   ]);
   const insultSet = new Set(INSULTS);
-  const demandSet = new Set(DEMANDS.flatMap(([, words]) => words));
   const gradeOf = new Map(pack.categories.map((c) => [c.id, c.grade]));
 
   const faqFor = (locale: Locale): LinearModel | undefined =>
@@ -134,7 +134,7 @@ export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}
 
     const signals = new Set<RiskSignal>();
     // A hotline number typed alone (say, as a mistyped phone number) is no threat; with words around it, it is.
-    const hasWords = contentSize(norm.replace(/\d+/g, ' ')) >= 1;
+    const hasWords = countCjk(norm) > 0 || /[a-z]/.test(norm);
     const occurrences = packTerms.occurrences(norm);
     const found = firstOccurrences(occurrences);
     for (const term of found.keys()) if (riskOf.has(term) && (hasWords || !/^\d+$/.test(term))) signals.add(riskOf.get(term)!);
@@ -160,10 +160,13 @@ export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}
       category = { id: catLearned.label, confidence: round(catLearned.score) };
     }
 
-    const faqTop = faqFor(locale)?.predictRow(features, 3) ?? [];
-    const faqBest = faqTop[0];
+    const faqModelHere = faqFor(locale);
+    const faqBest = faqModelHere?.predictRow(features, 1)[0];
     const faq = faqBest && faqBest.score >= FAQ_FLOOR ? { id: faqBest.label, score: round(faqBest.score) } : null;
-    const faqCandidates = faq ? faqTop.filter((p) => p.score >= CANDIDATE_FLOOR).map((p) => ({ id: p.label, score: round(p.score) })) : [];
+    // Runners-up only matter when the best match is unsure: the rest of the time they are not looked for.
+    const unsure = faq !== null && faq.score < pack.thresholds.faqAnswer;
+    const faqCandidates = !faq ? [] : !unsure ? [faq]
+      : faqModelHere!.predictRow(features, 3).filter((p) => p.score >= CANDIDATE_FLOOR).map((p) => ({ id: p.label, score: round(p.score) }));
 
     const entities = extractEntities(text, { pack, today: context.today }, norm);
     const intent = classifyIntent({
@@ -190,14 +193,21 @@ export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}
       : intent.name === 'request_human' ? 'requested'
       : null;
 
+    const demandKinds = new Set<string>();
+    let rational = false;
+    for (const term of found.keys()) {
+      const kind = demandKindOf.get(term);
+      if (kind) demandKinds.add(kind);
+      if (RATIONAL_SET.has(term)) rational = true;
+    }
     const figures = entities.amounts.length + entities.dates.length + entities.numbers.length + Object.keys(entities.details).length;
     const style: Understanding['style'] =
-      RATIONAL.test(norm) && (figures > 0 || emotion.intensity < 0.8) ? 'rational'
+      (rational || (RATIONAL_ANCHOR.test(norm) && RATIONAL_PATTERNS.test(norm))) &&
+      (figures > 0 || emotion.intensity < 0.8) ? 'rational'
       : emotion.label !== 'none' && emotion.intensity >= 0.6 ? 'emotional'
       : 'plain';
 
-    const demandWords = new Set([...found.keys()].filter((t) => demandSet.has(t)));
-    const demands = DEMANDS.filter(([, words]) => words.some((w) => demandWords.has(w))).map(([kind]) => kind);
+    const demands = DEMANDS.map(([kind]) => kind).filter((kind) => demandKinds.has(kind));
 
     return {
       language,

@@ -231,6 +231,38 @@ export class LinearModel {
     this.typicalLogit = vectors.length && sum > 0 ? sum / vectors.length : 1;
   }
 
+  /**
+   * Probabilities of several small dense models that share a vocabulary, in one pass over the message:
+   * their weights are interleaved per feature, so each feature is read once for all of them.
+   */
+  static joint(models: LinearModel[]): (v: SparseVector) => Float64Array[] {
+    const widths = models.map((m) => m.labels.length);
+    const total = widths.reduce((a, b) => a + b, 0);
+    const size = models[0]!.vocabulary.size;
+    const weights = new Float32Array(size * total);
+    const bias = new Float64Array(total);
+    let at = 0;
+    for (const m of models) {
+      if (!m.dense || m.vocabulary !== models[0]!.vocabulary) throw new Error('joint scoring needs dense models on one vocabulary');
+      const c = m.labels.length;
+      for (let f = 0; f < size; f++) for (let k = 0; k < c; k++) weights[f * total + at + k] = m.dense[f * c + k]!;
+      bias.set(m.bias, at);
+      at += c;
+    }
+    const logits = new Float64Array(total);
+    const outs = widths.map((w) => new Float64Array(w));
+    return (v) => {
+      LinearModel.denseScores(weights, bias, v, logits);
+      let from = 0;
+      outs.forEach((out, i) => {
+        out.set(logits.subarray(from, from + widths[i]!));
+        softmax(out);
+        from += widths[i]!;
+      });
+      return outs;
+    };
+  }
+
   /** Models for several labellings of the same texts, sharing one vocabulary. */
   static family(texts: string[], labellings: string[][], options: TrainOptions = {}): LinearModel[] {
     const bags = texts.map((t) => featurizeKept(t));
