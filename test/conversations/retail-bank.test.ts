@@ -29,7 +29,7 @@ describe('retail-bank pack', () => {
     const h = bank();
     const r = await h.say('rb2', '我的信用卡被盗刷了三笔，一共5000块');
     const text = r.replies.map((x) => x.text).join('\n');
-    expect(text).toMatch(/着急[\s\S]*盗刷[\s\S]*什么时候/);
+    expect(text).toMatch(/着急[\s\S]*非本人交易[\s\S]*什么时候/);
     const conv = (await h.store.getConversation(r.conversationId))!;
     expect((conv.dialog.active!.data as { fields: { category: string } }).fields.category).toBe('fraud_unauthorised');
   });

@@ -54,3 +54,27 @@ describe('empathy openings', () => {
     }
   });
 });
+
+describe('empathy names the specific problem', () => {
+  it('every category of every pack has a phrase for it in every locale', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { BOTS_DIR } = await import('../../engine/packs/load.ts');
+    const { PROJECT_ROOT } = await import('../../engine/paths.ts');
+    const phrases = (locale: string) =>
+      (JSON.parse(readFileSync(join(PROJECT_ROOT, 'locales', `${locale}.json`), 'utf8')) as { empathy: { problem: Record<string, string> } }).empathy.problem;
+    const ids = readdirSync(BOTS_DIR).flatMap((name) => pack(name).categories.map((c) => c.id)).filter((id) => id !== 'other');
+    for (const locale of ['en', 'zh-CN', 'zh-TW']) {
+      expect(ids.filter((id) => !phrases(locale)[id]), locale).toEqual([]);
+    }
+  });
+
+  it('a billing complaint hears about "a bill that is wrong", not a category label', () => {
+    const r = empathyOpening(fresh, input('My bill is wrong again and I am really angry about it!!'), 'billing_error');
+    const effect = r.effects[0]!;
+    if (effect.type !== 'reply') throw new Error('expected a reply');
+    const text = render(effect.reply, 'en').text;
+    expect(text).toMatch(/a bill that is wrong/);
+    expect(text).not.toMatch(/Billing error/);
+  });
+});
