@@ -9,6 +9,9 @@ export interface FaqData {
   answered: string;
 }
 
+/** Name and version, for saving the flow in the dialogue state before the router is known. */
+const FAQ_FLOW = { name: 'faq', version: 1 } as const;
+
 export const NEXT_STEPS: QuickReply[] = [MENU[0]!, MENU[2]!];
 const FEEDBACK: QuickReply[] = [choice('faq:helped', t('qr.helped')), choice('faq:not_helped', t('qr.not_helped'))];
 
@@ -17,7 +20,7 @@ export function answerFaq(state: DialogState, input: FlowInput, id: string): Ste
   const answer = faqAnswer(input.pack, id);
   if (Object.keys(answer).length === 0) return null;
   return {
-    state: { ...state, misunderstood: 0, active: { name: faqFlow.name, version: faqFlow.version, data: { answered: id } satisfies FaqData } },
+    state: { ...state, misunderstood: 0, active: { name: FAQ_FLOW.name, version: FAQ_FLOW.version, data: { answered: id } satisfies FaqData } },
     effects: [say('faq.answer', { answer: localized(answer) }, FEEDBACK)],
   };
 }
@@ -55,11 +58,8 @@ function feedback(_data: FaqData, state: DialogState, input: FlowInput): StepRes
  */
 export function makeFaqFlow(route: (state: DialogState, input: FlowInput) => StepResult): Flow<FaqData> {
   return {
-    name: 'faq',
-    version: 1,
+    ...FAQ_FLOW,
     step: (data, state, input) => feedback(data, state, input) ?? route({ ...state, active: null }, input),
   };
 }
 
-// Name and version, for saving the flow in the dialogue state before the router is known.
-const faqFlow = { name: 'faq', version: 1 };

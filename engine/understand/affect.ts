@@ -1,6 +1,7 @@
 import type { EmotionReading } from './emotion.ts';
 import type { LabelledExample } from './labelled.ts';
-import { LinearModel, type FeatureRow } from './linear-model.ts';
+import { LinearModel } from './linear-model.ts';
+import type { FeatureRow } from './vocabulary.ts';
 import { normalize } from './text.ts';
 import type { Emotion } from './types.ts';
 

@@ -102,8 +102,8 @@ function modifiers(hits: Hit[], i: number, norm: string): { negated: boolean; de
  * (scale the next term), contrast ("但是", "but": what follows counts more), and intensity boosts from
  * demands, rhetorical questions, repeated punctuation, shouting and emoji. `raw` keeps case and punctuation.
  */
-export function readEmotion(raw: string, norm: string, extraAnger = 0, occurrences?: Occurrence[]): EmotionReading {
-  const hits = findHits(LEXICON_DATA, norm, occurrences);
+export function readEmotion(raw: string, norm: string, extraAnger: number, occurrences: Occurrence[]): EmotionReading {
+  const hits = findHits(LEXICON_DATA, occurrences);
   const feelings: Record<Feeling, number> = { anger: 0, anxiety: 0, sadness: 0 };
   let polarity = 0;
   let positive = 0;

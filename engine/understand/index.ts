@@ -6,7 +6,8 @@ import { INTENT_TERMS, classifyIntent } from './intent.ts';
 import { featurize } from './features.ts';
 import { affectReaderFor } from './affect.ts';
 import { loadLabelled, type LabelledExample } from './labelled.ts';
-import { LinearModel, featureRow } from './linear-model.ts';
+import { LinearModel } from './linear-model.ts';
+import { featureRow } from './vocabulary.ts';
 import { TermSet, firstOccurrences, countCjk, countLatinLetters, normalize, simplifiedCount, traditionalCount } from './text.ts';
 import type { Understanding, UnderstandContext } from './types.ts';
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../paths.ts';
-import { TermSet, normalize } from './text.ts';
+import { normalize, type Occurrence } from './text.ts';
 
 // The project's own sentiment and emotion word lists (data/lexicon/{zh,en}.json, written for this project).
 // Chinese entries are simplified; traditional text is converted before lookup, so one list serves zh-CN and zh-TW.
@@ -40,8 +40,8 @@ interface LexiconFile {
 
 export const LEXICON_DIR = join(PROJECT_ROOT, 'engine', 'understand', 'data', 'lexicon');
 
+/** What each term says; callers find the terms (with their own) in one pass over the message. */
 export interface Lexicon {
-  terms: TermSet;
   info: Map<string, TermInfo>;
 }
 
@@ -82,7 +82,7 @@ export function buildLexicon(core: LexiconFile, dir = LEXICON_DIR): Lexicon {
     for (const t of src.urgency ?? []) entry(t).urgency = true;
   }
   info.delete('');
-  return { terms: new TermSet(info.keys()), info };
+  return { info };
 }
 
 export interface Hit {
@@ -98,7 +98,7 @@ export interface Hit {
  * Every occurrence of a lexicon term, left to right, longest match first: "不满意" is one negative term,
  * not a negation before "满意"; "not bad" stays two terms, so negation handles it.
  */
-export function findHits(lexicon: Lexicon, norm: string, occurrences = lexicon.terms.occurrences(norm)): Hit[] {
+export function findHits(lexicon: Lexicon, occurrences: Occurrence[]): Hit[] {
   const out: Hit[] = [];
   let covered = -1;
   // Occurrences come by position, longest first: a term inside a longer one is skipped, an overlapping one kept.

@@ -1,15 +1,5 @@
-import { featurize, featurizeKept, type Features } from './features.ts';
-import { IntIndex } from './int-index.ts';
-
-/** A message as a model sees it: TF-IDF weights over the vocabulary's feature indices, L2-normalised. */
-export interface SparseVector {
-  index: Int32Array;
-  value: Float32Array;
-  /** Share of the message's weight made of features the vocabulary knows (0-1). */
-  coverage: number;
-  /** As `Features.scripts`. */
-  scripts: number;
-}
+import { featurize, featurizeKept } from './features.ts';
+import { Vocabulary, featureRow, type FeatureRow, type SparseVector } from './vocabulary.ts';
 
 export interface Prediction {
   label: string;
@@ -68,95 +58,6 @@ function softmax(scores: Float64Array): void {
   let sum = 0;
   for (let c = 0; c < scores.length; c++) sum += scores[c] = Math.exp(scores[c]! - max);
   for (let c = 0; c < scores.length; c++) scores[c]! /= sum;
-}
-
-/**
- * Every feature any model in this process has learned, numbered once: a message's features are looked up
- * here once, and each model maps the numbers to its own with an array read instead of a hash lookup.
- */
-const KNOWN = new IntIndex(1 << 16);
-
-/** A message's features as known feature numbers (-1 for features no model has seen), with weights. */
-export interface FeatureRow {
-  ids: Int32Array;
-  weights: Float32Array;
-  scripts: number;
-}
-
-const rowIds = new Int32Array(4096);
-const rowWeights = new Float32Array(4096);
-
-/** The row for `bag`, valid until the next call (no allocation per message). */
-export function featureRow(bag: Features): FeatureRow {
-  const n = Math.min(bag.ids.length, rowIds.length);
-  for (let k = 0; k < n; k++) rowIds[k] = KNOWN.get(bag.ids[k]!);
-  rowWeights.set(bag.weights.subarray(0, n));
-  return { ids: rowIds.subarray(0, n), weights: rowWeights.subarray(0, n), scripts: bag.scripts };
-}
-
-/**
- * The features seen in a set of training texts, with their idf. Several models trained on the same texts
- * (sentiment, emotion, complaint) share one, so a message is turned into a vector once for all of them.
- */
-export class Vocabulary {
-  /** Known feature number → this vocabulary's index, or -1. */
-  private readonly local: Int32Array;
-  private readonly idf: Float32Array;
-  /** The idf a feature never seen in training would have: the rarest there is. */
-  private readonly unseenIdf: number;
-  private readonly scratchIndex = new Int32Array(4096);
-  private readonly scratchValue = new Float32Array(4096);
-  readonly size: number;
-
-  constructor(bags: Features[]) {
-    const df = new Map<number, number>();
-    for (const bag of bags) for (const h of bag.ids) df.set(h, (df.get(h) ?? 0) + 1);
-    this.size = df.size;
-    this.idf = new Float32Array(df.size);
-    const known = [...df.keys()].map((h) => KNOWN.add(h));
-    this.local = new Int32Array(KNOWN.size).fill(-1);
-    let i = 0;
-    for (const n of df.values()) {
-      this.local[known[i]!] = i;
-      this.idf[i++] = Math.log((bags.length + 1) / (n + 1)) + 1;
-    }
-    this.unseenIdf = Math.log(bags.length + 1) + 1;
-  }
-
-  /** A vector to keep (training examples). */
-  vector(bag: Features): SparseVector {
-    const v = this.query(featureRow(bag));
-    return { index: v.index.slice(), value: v.value.slice(), coverage: v.coverage, scripts: v.scripts };
-  }
-
-  /** A vector valid until the next call (queries: no allocation per message). */
-  query(row: FeatureRow): SparseVector {
-    let n = 0;
-    let norm = 0;
-    let unseen = 0;
-    const { ids, weights } = row;
-    for (let k = 0; k < ids.length; k++) {
-      const id = ids[k]!;
-      const i = id >= 0 && id < this.local.length ? this.local[id]! : -1;
-      if (i < 0) {
-        unseen += (weights[k]! * this.unseenIdf) ** 2;
-        continue;
-      }
-      const w = weights[k]! * this.idf[i]!;
-      this.scratchIndex[n] = i;
-      this.scratchValue[n++] = w;
-      norm += w * w;
-    }
-    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 1;
-    for (let j = 0; j < n; j++) this.scratchValue[j]! *= scale;
-    const all = norm + unseen;
-    return {
-      index: this.scratchIndex.subarray(0, n),
-      value: this.scratchValue.subarray(0, n),
-      coverage: all > 0 ? Math.sqrt(norm / all) : 0,
-      scripts: row.scripts,
-    };
-  }
 }
 
 /**
@@ -344,23 +245,6 @@ export class LinearModel {
         }
       }
     }
-  }
-
-  /** Probability of every label, in `labels` order: the cheap path when nearest examples do not matter. */
-  probabilities(norm: string): Float64Array {
-    return this.probabilitiesOf(this.vocabulary.query(featureRow(featurize(norm))));
-  }
-
-  /** Valid until this model's next call: the array is reused. */
-  probabilitiesOf(v: SparseVector): Float64Array {
-    const p = this.scratchProbabilities;
-    if (this.labels.length === 1) p[0] = 1;
-    else if (v.index.length === 0) p.fill(1 / this.labels.length);
-    else {
-      this.scores(v, p);
-      softmax(p);
-    }
-    return p;
   }
 
   predict(norm: string, top = 3): Prediction[] {

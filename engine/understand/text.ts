@@ -41,11 +41,6 @@ export function normalize(text: string): string {
   return toSimplified(text.normalize('NFKC').toLowerCase()).replace(/\s+/g, ' ').trim();
 }
 
-const CJK = /\p{Script=Han}/u;
-export function isCjk(ch: string): boolean {
-  return CJK.test(ch);
-}
-
 /** Han characters in the BMP blocks people type (CJK unified, extension A, compatibility). */
 const isHanCode = (c: number) => (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0xf900 && c <= 0xfaff);
 
