@@ -8,6 +8,11 @@ export interface InboundMessage {
   text: string;
   /** The channel's or client's idea of the language (a browser's, a Telegram user's). The text decides if it is clear. */
   localeHint?: Locale;
+  /**
+   * The customer picked `localeHint` themselves (a language switcher) just before this message: it replaces
+   * the conversation's language, which otherwise follows only what they write.
+   */
+  localeChosen?: boolean;
   /** The channel's own id for this delivery; a redelivery carries the same id and is answered from the record. */
   messageId: string;
   timestamp: string;

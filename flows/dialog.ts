@@ -23,9 +23,13 @@ export function initialDialog(locale: Locale): DialogState {
   return { status: 'bot', locale, active: null, misunderstood: 0 };
 }
 
-/** Follow the customer's language once the message has enough letters to tell; "ok" or digits keep it. */
+/**
+ * Follow the customer's language once the message has enough letters to tell; "ok" or digits keep it.
+ * A language they just picked by hand wins: a tapped button label in the old language must not undo it.
+ */
 function localeAfter(state: DialogState, input: FlowInput): Locale {
   const u = input.understanding;
+  if (input.chosenLocale) return input.chosenLocale;
   const latin = countLatinLetters(input.text);
   const han = countCjk(input.text);
   // A short "hi" or "hello" is enough to tell; a short "ok" mid-conversation is not.
@@ -63,7 +67,8 @@ function handoffWithTicket(state: DialogState, input: FlowInput, reason: Handoff
   const lead: Effect[] = opening.effects;
   state = { ...state, said: opening.said };
   const data = state.active?.name === 'intake' ? (state.active.data as IntakeData) : undefined;
-  const describes = data?.fields.description || (u.intent.name === 'complaint' && !state.ticketId);
+  // "Put me through, the power has been off for two days" asks for a person and tells the problem: file it too.
+  const describes = data?.fields.description || (!state.ticketId && (u.intent.name === 'complaint' || (u.complaint && u.category !== null)));
   if (!describes) return handOff({ ...state, active: null }, input, reason, undefined, lead);
   const fields = data?.fields ?? { details: {} };
   const intakeData: IntakeData = data ?? { fields, asking: null, skipped: [], severity: 'ordinary', signals: [] };

@@ -76,6 +76,8 @@ export interface FlowInput {
   understanding: Understanding;
   /** Payload of the offered quick reply that the text picked, if any. */
   choice?: string;
+  /** A language the customer has just picked by hand; it wins over the one read from the text. */
+  chosenLocale?: Locale;
   now: string;
   pack: Pack;
   customer: Pick<Customer, 'tags' | 'complaintTimes' | 'phone'>;

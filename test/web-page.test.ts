@@ -1,86 +1,30 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../engine/config.ts';
-import { silentLogger } from '../engine/log.ts';
-import { buildService, type Service } from '../engine/service.ts';
-import { TICKET_RE, TUESDAY_10AM } from './helpers/harness.ts';
+import { TICKET_RE } from './helpers/harness.ts';
+import { ARTIFACTS, chatter, startWebPage, type WebPageRig } from './helpers/web-page.ts';
 
 // Drives the built-in web chat page (adapters/web-chat/page.html) in a real headless Chromium
 // against the real HTTP server, as a customer on a phone would use it.
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SCREENSHOT = '/tmp/web-chat.png';
-
-let dir: string;
-let service: Service;
-let server: ReturnType<typeof serve>;
+let rig: WebPageRig;
+let service: WebPageRig['service'];
 let base: string;
-let browser: Browser | undefined;
 let page: Page;
+let type: (text: string) => Promise<void>;
+let tap: (label: string) => Promise<void>;
+let lastBot: () => Promise<string>;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: this test needs Debian's chromium package. Install it with: apt-get update && apt-get install -y chromium`);
-  }
-  dir = mkdtempSync(join(tmpdir(), 'intake-web-page-'));
-  service = buildService(loadConfig({ DATA_DIR: dir, STORE: 'memory', PORT: '0' }), silentLogger(), { now: () => new Date(TUESDAY_10AM) });
-  server = serve({ fetch: service.app.fetch, port: 0, hostname: '127.0.0.1' });
-  await new Promise<void>((resolve, reject) => {
-    if (server.listening) return resolve();
-    server.once('listening', () => resolve());
-    server.once('error', reject);
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 15_000 });
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US', deviceScaleFactor: 1 });
-  page = await context.newPage();
-  page.setDefaultTimeout(5_000);
+  rig = await startWebPage();
+  ({ service, base } = rig);
+  page = await rig.newPage({ viewport: { width: 390, height: 844 }, locale: 'en-US' });
+  ({ type, tap, lastBot } = chatter(page));
 });
 
 afterAll(async () => {
-  await browser?.close();
-  if (server) {
-    // Open event streams would keep close() waiting: drop every connection.
-    (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-  await service?.engine.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await rig?.close();
 });
-
-const count = (selector: string) => page.locator(selector).count();
-
-/** Waits until the page has an answer to the last thing the customer sent. */
-async function settled(botsBefore: number) {
-  await page.waitForFunction(
-    (before) =>
-      document.querySelectorAll('.msg.from-bot').length > before &&
-      document.querySelectorAll('.msg.pending').length === 0 &&
-      !(document.getElementById('send') as HTMLButtonElement).disabled,
-    botsBefore,
-  );
-}
-
-async function type(text: string) {
-  const before = await count('.msg.from-bot');
-  await page.locator('#msg').fill(text);
-  await page.locator('#msg').press('Enter');
-  await settled(before);
-}
-
-async function tap(label: string) {
-  const before = await count('.msg.from-bot');
-  await page.locator('.qr:enabled', { hasText: label }).click();
-  await settled(before);
-}
-
-const lastBot = async () => (await page.locator('.msg.from-bot').last().textContent()) ?? '';
 
 describe('built-in web chat page', () => {
   it('takes a complaint to a ticket, shows an agent reply live, and replays the history on reload', async () => {
@@ -123,7 +67,7 @@ describe('built-in web chat page', () => {
     expect(await agent.textContent()).toContain('Hello, this is Li from the service team');
     expect(await agent.textContent()).toContain('Agent');
     await page.waitForFunction(() => !document.getElementById('status')!.hidden);
-    await page.screenshot({ path: SCREENSHOT });
+    await page.screenshot({ path: join(ARTIFACTS, 'web-chat-390-en.png') });
 
     // Reload: the same cookie identity gets the whole transcript replayed, once.
     const before = await page.locator('.msg').allTextContents();

@@ -19,6 +19,8 @@ const MessageBody = z
     userId: UserId,
     text: z.string().trim().min(1, 'text must not be empty').max(4000, 'text is longer than 4000 characters'),
     locale: Locale.optional(),
+    /** The customer picked `locale` in the page's language switcher since their last message. */
+    localeChosen: z.boolean().optional(),
     userHash: z.string().max(128).optional(),
     /** Optional client id for the message: a retry with the same id is answered once. */
     messageId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
@@ -54,7 +56,7 @@ export function webChatRoutes(o: WebRoutesOptions): Hono {
       channel: WEB_CHANNEL,
       channelUserId: body.userId,
       text: body.text,
-      ...(body.locale ? { localeHint: body.locale } : {}),
+      ...(body.locale ? { localeHint: body.locale, ...(body.localeChosen ? { localeChosen: true } : {}) } : {}),
       messageId: body.messageId ?? randomUUID(),
       timestamp: new Date().toISOString(),
     });
