@@ -1,11 +1,14 @@
 import type { Commit, Conversation, OutboxEntry, Ticket, TranscriptEntry } from './domain.ts';
 import type { Store } from './store.ts';
+import type { Pack } from './packs/schema.ts';
 import type { Renderer } from './i18n.ts';
 import { AppError } from './errors.ts';
 import { orderedId } from './ids.ts';
 import { nextStatus, type AgentEventType } from './tickets/lifecycle.ts';
+import { jobsToCancel } from './tickets/escalation.ts';
 
 export interface AgentDeps {
+  pack: Pack;
   store: Store;
   render: Renderer;
   now: () => Date;
@@ -30,6 +33,13 @@ function pushMessage(conv: Conversation, author: 'agent' | 'bot', text: string, 
       attempts: 0,
     },
   };
+}
+
+/** Deadline alarms an agent's step has made pointless; they would find nothing to do, but need not wait. */
+function cancelAlarms(deps: AgentDeps, ticket: Ticket, now: string): OutboxEntry[] {
+  const cancel = jobsToCancel(deps.pack, ticket);
+  if (cancel.length === 0) return [];
+  return [{ id: orderedId('ob'), kind: 'schedule', conversationId: ticket.conversationId, jobs: [], cancel, createdAt: now, notBefore: now, attempts: 0 }];
 }
 
 async function mustConversation(store: Store, id: string): Promise<Conversation> {
@@ -63,6 +73,7 @@ export async function agentMessage(deps: AgentDeps, conversationId: string, text
         timeline: [...ticket.timeline, { at: now, type: acknowledged ? 'acknowledged' : 'agent_message', by: 'agent', message: text }],
       };
       commit.tickets = [{ value: updated, expectedVersion: ticket.version }];
+      commit.effects!.push(...cancelAlarms(deps, updated, now));
     }
   }
   await deps.store.commit(commit);
@@ -102,14 +113,14 @@ export async function ticketEvent(
     updatedAt: now,
     timeline: [...ticket.timeline, { at: now, type: event.type, by: 'agent', ...(event.message ? { message: event.message } : {}) }],
   };
-  const commit: Commit = { tickets: [{ value: updated, expectedVersion: ticket.version }] };
+  const commit: Commit = { tickets: [{ value: updated, expectedVersion: ticket.version }], effects: cancelAlarms(deps, updated, now) };
   if (NOTIFIES.has(event.type)) {
     const conv = await mustConversation(deps.store, ticket.conversationId);
     const text = deps.render.text(`notify.${event.type}`, conv.dialog.locale, { ticketId: ticket.id, message: event.message ?? '' });
     const { message, effect } = pushMessage(conv, 'bot', text, now);
     commit.conversation = { value: { ...conv, messageCount: conv.messageCount + 1, updatedAt: now }, expectedVersion: conv.version };
     commit.messages = [message];
-    commit.effects = [effect];
+    commit.effects!.push(effect);
   }
   await deps.store.commit(commit);
   return { commit, ticket: { ...updated, version: ticket.version + 1 } };

@@ -9,11 +9,22 @@ const Env = z.object({
   API_TOKEN: z.string().min(16, 'API_TOKEN must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEB_IDENTITY_SECRET: z.string().min(16, 'WEB_IDENTITY_SECRET must be at least 16 characters').optional(),
-  STORE: z.enum(['sqlite', 'memory']).default('sqlite'),
+  /** sqlite unless REDIS_URL or REDIS_CLUSTER_NODES is set, then redis. */
+  STORE: z.enum(['sqlite', 'memory', 'redis']).optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').optional(),
+  REDIS_CLUSTER_NODES: z.string().regex(/^\s*[^,\s]+:\d{1,5}\s*(,\s*[^,\s]+:\d{1,5}\s*)*$/, 'REDIS_CLUSTER_NODES must be host:port,host:port,...').optional(),
+  /** Prefix of every Redis key, so several deployments can share one Redis. */
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{0,64}$/).default('intake:'),
+  /** How long an instance that died can keep a conversation blocked (Redis only). */
+  LEASE_TTL_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  /** How long a turn waits for its conversation to be free before answering 503. */
+  LEASE_WAIT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  /** How often due deadline alarms are checked; 0 turns the checks off in this instance. */
+  JOB_EVERY_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
   SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10_000_000).default(64 * 1024),
 });
-export type Config = z.infer<typeof Env>;
+export type Config = Omit<z.infer<typeof Env>, 'STORE'> & { STORE: 'sqlite' | 'memory' | 'redis' };
 
 /** Reads the environment once at start-up; a bad value stops start-up naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -23,5 +34,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new AppError('CONFIG_INVALID', `invalid configuration:\n${lines.join('\n')}`);
   }
-  return parsed.data;
+  const c = parsed.data;
+  const STORE = c.STORE ?? (c.REDIS_URL || c.REDIS_CLUSTER_NODES ? 'redis' : 'sqlite');
+  if (STORE === 'redis' && !c.REDIS_URL && !c.REDIS_CLUSTER_NODES) {
+    throw new AppError('CONFIG_INVALID', 'invalid configuration:\n  STORE: redis needs REDIS_URL or REDIS_CLUSTER_NODES');
+  }
+  return { ...c, STORE };
 }

@@ -1,5 +1,6 @@
 import type { Grade, Locale } from './packs/schema.ts';
 import type { DialogState } from '../flows/types.ts';
+import type { JobPayload } from './scheduler/scheduler.ts';
 
 export type ConversationStatus = 'bot' | 'waiting_for_agent' | 'with_agent';
 
@@ -55,7 +56,11 @@ export type TicketEventType =
   | 'reopened'
   | 'note'
   | 'handoff'
-  | 'agent_message';
+  | 'agent_message'
+  /** A deadline passed without its event; data says which and the escalation level it led to. */
+  | 'overdue'
+  /** A later rung of the escalation ladder, reached while the ticket stayed overdue. */
+  | 'escalated';
 
 export interface TicketEvent {
   at: string;
@@ -86,6 +91,8 @@ export interface Ticket {
   locale: Locale;
   signals: string[];
   escalationLevel: number;
+  /** Deadlines that passed without their event. */
+  overdue?: Array<'respond' | 'resolve'>;
   respondBy: string;
   resolveBy: string;
   handoffReason?: string;
@@ -137,8 +144,14 @@ export type OutboxEntry =
     })
   | (OutboxBase & {
       kind: 'event';
-      name: 'handoff' | 'ticket_created' | 'ticket_updated';
+      name: 'handoff' | 'ticket_created' | 'ticket_updated' | 'ticket_escalated';
       data: Record<string, unknown>;
+    })
+  | (OutboxBase & {
+      /** Timed work to set up or call off, handed to the scheduler after the commit (idempotent by job id). */
+      kind: 'schedule';
+      jobs: Array<{ id: string; runAt: string; payload: JobPayload }>;
+      cancel?: string[];
     });
 
 /** What a processed inbound message produced; kept under its dedupe key so a redelivery gets the same answer. */

@@ -12,6 +12,9 @@ import { createOutbox } from './turn/outbox.ts';
 import { commitTurn } from './turn/pipeline.ts';
 import * as agent from './agent-actions.ts';
 import type { AgentEventType } from './tickets/lifecycle.ts';
+import type { Scheduler } from './scheduler/scheduler.ts';
+import { createJobRunner } from './scheduler/runner.ts';
+import type { Leases } from './turn/leases.ts';
 
 export interface EngineOptions {
   pack: Pack;
@@ -22,6 +25,12 @@ export interface EngineOptions {
   understand?: Understand;
   /** How often failed effects are retried, in ms; 0 turns the timer off (tests drive `drain`). */
   retryEveryMs?: number;
+  /** Deadline alarms (and later callbacks). Without one, schedule effects wait for a process that has one. */
+  scheduler?: Scheduler;
+  /** How often due jobs are claimed, in ms; 0 turns the timer off (tests drive `runJobs`). */
+  jobEveryMs?: number;
+  /** Cross-instance conversation ownership; needed when several instances share one store. */
+  leases?: Leases;
   /** Test seam: called after a turn is committed and before its effects run. */
   afterCommit?: (commit: TurnRecord) => void | Promise<void>;
 }
@@ -41,16 +50,33 @@ export function createEngine(o: EngineOptions) {
   events.on('handoff', (d: { conversationId: string; reason: string; ticketId: string | null }) => o.log.info(d, 'conversation handed to the human queue'));
   events.on('ticket_created', (d: { ticketId: string; grade: string; category: string }) => o.log.info(d, 'ticket filed'));
   const queue = createKeyedQueue();
-  const outbox = createOutbox({ store: o.store, channels, log: o.log, now, events });
+  const outbox = createOutbox({ store: o.store, channels, log: o.log, now, events, ...(o.scheduler ? { scheduler: o.scheduler } : {}) });
   const deps = { pack: o.pack, store: o.store, understand, render, now };
+  const jobs = o.scheduler ? createJobRunner({ pack: o.pack, store: o.store, scheduler: o.scheduler, log: o.log, now }) : undefined;
+  events.on('ticket_escalated', (d: { ticketId: string; level: number }) => o.log.info(d, 'ticket escalated'));
   let timer: NodeJS.Timeout | undefined;
+  let jobTimer: NodeJS.Timeout | undefined;
   let accepting = true;
 
   const userKey = (channel: string, channelUserId: string) => `${channel}:${channelUserId}`;
 
+  /** One conversation at a time: in this process by the queue, across instances by the lease. */
+  function exclusive<T>(key: string, task: () => Promise<T>): Promise<T> {
+    if (!o.leases) return queue.run(key, task);
+    const leases = o.leases;
+    return queue.run(key, async () => {
+      const lease = await leases.acquire(key);
+      try {
+        return await task();
+      } finally {
+        await lease.release().catch((err: unknown) => o.log.warn({ err }, 'lease release failed; it will expire'));
+      }
+    });
+  }
+
   async function handle(msg: InboundMessage): Promise<TurnResult> {
-    if (!accepting) throw new AppError('CONFLICT', 'the service is shutting down');
-    return queue.run(userKey(msg.channel, msg.channelUserId), async () => {
+    if (!accepting) throw new AppError('UNAVAILABLE', 'this instance is shutting down; send it again (another instance will take it)');
+    return exclusive(userKey(msg.channel, msg.channelUserId), async () => {
       const outcome = await commitTurn(deps, msg);
       if (!outcome.duplicate) {
         await o.afterCommit?.(outcome.record);
@@ -65,7 +91,7 @@ export function createEngine(o: EngineOptions) {
     const conv = await o.store.getConversation(conversationId);
     if (!conv) throw new AppError('NOT_FOUND', `no conversation ${conversationId}`);
     try {
-      const result = await queue.run(userKey(conv.channel, conv.channelUserId), action);
+      const result = await exclusive(userKey(conv.channel, conv.channelUserId), action);
       await outbox.run(result.effects ?? [], false);
       return result;
     } catch (err) {
@@ -104,14 +130,38 @@ export function createEngine(o: EngineOptions) {
         timer = setInterval(() => void outbox.drain().catch((err) => o.log.error({ err }, 'outbox drain failed')), o.retryEveryMs ?? 5000);
         timer.unref();
       }
+      if (jobs && (o.jobEveryMs ?? 1000) > 0) {
+        jobTimer = setInterval(() => void jobs.tick().catch((err) => o.log.error({ err }, 'scheduled jobs failed')), o.jobEveryMs ?? 1000);
+        jobTimer.unref();
+      }
       return recovered;
     },
     drain: () => outbox.drain(),
+    /** Applies the scheduled jobs due now (deadline escalations); 0 without a scheduler. */
+    runJobs: async () => (jobs ? jobs.tick() : 0),
+    /** Whether the store answers (a read of a record that does not exist). */
+    async ready(): Promise<boolean> {
+      try {
+        // A Redis client queues commands while reconnecting: without a bound the probe would hang.
+        await Promise.race([o.store.getConversation('readyz-probe'), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    get accepting() {
+      return accepting;
+    },
     /** Stops taking turns, lets those in flight finish, then closes the store. */
     async stop(): Promise<void> {
       accepting = false;
       if (timer) clearInterval(timer);
+      if (jobTimer) clearInterval(jobTimer);
+      // Turns in flight finish and release their leases; a claimed job finishes or its lease lapses.
       await queue.idle();
+      await jobs?.idle();
+      await o.leases?.close();
+      await o.scheduler?.close();
       await o.store.close();
     },
   };

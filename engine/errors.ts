@@ -9,7 +9,9 @@ export type ErrorCode =
   | 'PACK_INVALID'
   | 'PACK_NOT_FOUND'
   | 'CONFIG_INVALID'
-  | 'DUPLICATE';
+  | 'DUPLICATE'
+  /** A dependency (the store, a conversation held elsewhere) did not answer in time; try again shortly. */
+  | 'UNAVAILABLE';
 
 export class AppError extends Error {
   readonly code: ErrorCode;

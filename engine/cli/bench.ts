@@ -8,24 +8,7 @@ import { silentLogger } from '../log.ts';
 import { openStore } from '../open-store.ts';
 import { parseArgs } from './args.ts';
 import { benchUnderstand, printUnderstandFigures } from './bench-understand.ts';
-
-const TICKET = /[A-Z]{1,4}-\d{8}-[0-9A-Z]{6}/;
-
-/** One customer's whole intake: opening complaint, answers, confirmation. Varied so caches don't flatter. */
-function script(i: number): string[] {
-  const account = String(3300000000 + i);
-  const phone = `139${String(10000000 + i).slice(-8)}`;
-  switch (i % 4) {
-    case 0:
-      return ['你好', '这个月电费比上个月翻了一倍，肯定是算错了', '前天', '退还多收的钱', account, phone, '短信', '确认'];
-    case 1:
-      return ['Hello', 'My power went out yesterday at 8pm and nobody told us about a planned outage', 'An explanation', account, phone, 'Here in this chat', 'yes'];
-    case 2:
-      return ['我家这个星期已经停了三次电了，能不能解决一下', '上周三晚上', '尽快解决问题', `户号${account}`, phone, '电话联系', '对'];
-    default:
-      return ['The staff at the service hall were rude to me when I asked about my bill', 'this morning', 'An apology', phone, 'By text message', "Yes, that's right"];
-  }
-}
+import { customerScript, TICKET } from './bench-customers.ts';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -68,7 +51,7 @@ export async function bench(argv: string[]): Promise<void> {
       const i = next++;
       if (i >= customers) return;
       let ticket: string | undefined;
-      const lines = script(i);
+      const lines = customerScript(i).map(([text]) => text);
       for (const [turn, text] of lines.entries()) {
         const t0 = performance.now();
         const r = await engine.handle({ channel: 'bench', channelUserId: `c${i}`, text, messageId: `c${i}-${turn}`, timestamp: new Date().toISOString() });

@@ -17,8 +17,10 @@ export async function serve(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down: no new requests, finishing turns in flight');
-    // Open event streams would keep close() waiting forever; end them once in-flight turns are done.
+    // No new connections; idle keep-alive ones are closed so balancers move on. Open event streams
+    // would keep close() waiting forever, so the process exits once the turns in flight are done.
     server.close();
+    (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
     void service.engine
       .stop()
       .then(() => {

@@ -36,14 +36,13 @@ export function createApp(o: AppOptions): Hono {
   app.notFound((c) => c.json(errorBody('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`), 404));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  // Load balancers stop sending here while the store is unreachable or the instance is shutting down.
   app.get('/readyz', async (c) => {
-    try {
-      await o.engine.store.getConversation('readyz-probe');
-      return c.json({ status: 'ready', store: o.engine.store.kind });
-    } catch (err) {
-      o.log.warn({ err }, 'store did not answer the readiness probe');
-      return c.json({ status: 'unavailable', store: o.engine.store.kind }, 503);
-    }
+    const store = o.engine.store.kind;
+    if (!o.engine.accepting) return c.json({ status: 'stopping', store }, 503);
+    if (await o.engine.ready()) return c.json({ status: 'ready', store });
+    o.log.warn({ store }, 'store did not answer the readiness probe');
+    return c.json({ status: 'unavailable', store }, 503);
   });
   app.route('/', webChatRoutes({ engine: o.engine, hub: o.hub, cookieKey: o.cookieKey, ...(o.webIdentitySecret ? { secret: o.webIdentitySecret } : {}) }));
   app.route('/api', agentApi(o.engine, o.apiToken));

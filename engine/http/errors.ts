@@ -14,6 +14,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   PACK_INVALID: 500,
   PACK_NOT_FOUND: 500,
   CONFIG_INVALID: 500,
+  UNAVAILABLE: 503,
 };
 
 export function errorBody(code: string, message: string) {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { OutboxEntry } from '../domain.ts';
 import type { Store } from '../store.ts';
 import type { ChannelAdapter } from '../channels.ts';
+import type { Scheduler } from '../scheduler/scheduler.ts';
 
 export interface OutboxOptions {
   store: Store;
@@ -10,6 +11,8 @@ export interface OutboxOptions {
   log: Logger;
   now: () => Date;
   events: EventEmitter;
+  /** Absent in a process that runs no scheduler: its schedule entries wait for one that does. */
+  scheduler?: Scheduler;
 }
 
 const MAX_BACKOFF_MS = 60 * 60 * 1000;
@@ -26,10 +29,18 @@ export function createOutbox(o: OutboxOptions) {
       o.events.emit(entry.name, entry.data);
       return;
     }
+    if (entry.kind === 'schedule') {
+      if (!o.scheduler) throw new Error('no scheduler in this process');
+      for (const id of entry.cancel ?? []) await o.scheduler.cancel(id);
+      for (const job of entry.jobs) await o.scheduler.schedule(job.id, job.runAt, job.payload);
+      return;
+    }
     const channel = o.channels.get(entry.channel);
     if (!channel) throw new Error(`no channel adapter "${entry.channel}" is enabled`);
     await channel.send(entry.channelUserId, entry.message, { conversationId: entry.conversationId, mode: entry.mode, live, n: entry.n });
   }
+
+  const runsHere = (e: OutboxEntry) => (e.kind === 'event' ? true : e.kind === 'schedule' ? o.scheduler !== undefined : o.channels.has(e.channel));
 
   async function run(entries: OutboxEntry[], live: boolean): Promise<void> {
     // Sends go out one by one, in order; their settlements are written together (one batch, one fsync).
@@ -59,7 +70,7 @@ export function createOutbox(o: OutboxOptions) {
     let total = 0;
     for (let page = 0; page < 100; page++) {
       const due = await o.store.pendingEffects(o.now().toISOString(), 200);
-      const runnable = due.filter((e) => !inFlight.has(e.id) && (e.kind === 'event' || o.channels.has(e.channel)));
+      const runnable = due.filter((e) => !inFlight.has(e.id) && runsHere(e));
       if (runnable.length > 0) await run(runnable, false);
       total += runnable.length;
       if (due.length < 200 || runnable.length < due.length) return total;

@@ -8,6 +8,7 @@ import { isAppError } from '../errors.ts';
 import { newId, newTicketId, orderedId } from '../ids.ts';
 import { normalize } from '../understand/text.ts';
 import { deadlinesFor } from '../tickets/deadlines.ts';
+import { deadlineJobs } from '../tickets/escalation.ts';
 import { localDate } from '../local-time.ts';
 import { initialDialog, step } from '../../flows/dialog.ts';
 import type { Effect, FlowInput, TicketSummary } from '../../flows/types.ts';
@@ -76,6 +77,7 @@ export async function prepareTurn(deps: TurnDeps, msg: InboundMessage): Promise<
   const storedCustomer = stored ? await store.getCustomer(stored.customerId) : null;
   let customer = storedCustomer ?? newCustomer(msg, now);
   const hint = msg.localeHint && pack.locales.includes(msg.localeHint) ? msg.localeHint : pack.defaultLocale;
+  const chosen = msg.localeChosen && msg.localeHint === hint ? hint : undefined;
   const conversation: Conversation = stored ?? {
     id: newId('cv'),
     channel: msg.channel,
@@ -90,13 +92,14 @@ export async function prepareTurn(deps: TurnDeps, msg: InboundMessage): Promise<
   };
   const openTickets = await store.listTickets({ customerId: customer.id, open: true, limit: 20 });
   const today = localDate(now, pack.timeZone);
-  const understanding = deps.understand(msg.text, { locale: conversation.dialog.locale, today });
+  const understanding = deps.understand(msg.text, { locale: chosen ?? conversation.dialog.locale, today });
   const choice = matchChoice(conversation.offered, msg.text);
   let ticketId: string | undefined;
   const input: FlowInput = {
     text: msg.text,
     understanding,
     ...(choice ? { choice } : {}),
+    ...(chosen ? { chosenLocale: chosen } : {}),
     now,
     pack,
     customer,
@@ -151,6 +154,8 @@ export async function prepareTurn(deps: TurnDeps, msg: InboundMessage): Promise<
       customer = { ...customer, complaintTimes: [...customer.complaintTimes, now].slice(-50), updatedAt: now };
       customerChanged = true;
       event('ticket_created', { ticketId: ticket.id, grade: ticket.grade, category: ticket.category });
+      // The deadline alarms are committed with the ticket, so a crash cannot leave a ticket without them.
+      outbox.push({ id: orderedId('ob'), kind: 'schedule', conversationId: conversation.id, jobs: deadlineJobs(ticket), createdAt: now, notBefore: now, attempts: 0 });
     } else if (effect.type === 'handoff') {
       if (effect.ticketId) {
         let entry = tickets.get(effect.ticketId);

@@ -42,6 +42,7 @@ export function harness(options: Partial<EngineOptions> & { store?: Store; at?: 
     pack: pack(),
     log: silentLogger(),
     retryEveryMs: 0,
+    jobEveryMs: 0,
     now: () => clock.now,
     channels: [{ name: 'test', send: async (to, message, ctx) => void sent.push({ to, message, ctx }) }],
     ...options,

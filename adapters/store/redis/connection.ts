@@ -1,0 +1,49 @@
+import { Cluster, Redis } from 'ioredis';
+import { AppError } from '../../../engine/errors.ts';
+
+export type RedisClient = Redis | Cluster;
+
+export interface RedisSettings {
+  /** redis:// or rediss:// URL, with optional password and database number (redis://:pw@host:6379/2). */
+  url?: string;
+  /** host:port,host:port: seed nodes of a Redis Cluster. Wins over `url` when both are set. */
+  clusterNodes?: string;
+}
+
+/** Masks the password so a URL can be logged. */
+export function maskRedisUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, (_m, auth: string) => `//${auth.includes(':') ? `${auth.split(':')[0]}:***` : '***'}@`);
+}
+
+function parseNodes(spec: string): Array<{ host: string; port: number }> {
+  return spec.split(',').map((part) => {
+    const m = /^\s*\[?([^\]\s]+?)\]?:(\d{1,5})\s*$/.exec(part);
+    if (!m) throw new AppError('CONFIG_INVALID', `REDIS_CLUSTER_NODES: "${part.trim()}" is not host:port`);
+    return { host: m[1]!, port: Number(m[2]) };
+  });
+}
+
+/**
+ * One client for the settings. Commands queue while (re)connecting instead of failing, so a Redis
+ * restart delays turns rather than dropping them; callers bound the wait with their own timeouts.
+ */
+export function connectRedis(s: RedisSettings, name = 'intake'): RedisClient {
+  if (s.clusterNodes) {
+    const url = s.url ? new URL(s.url) : undefined;
+    return new Cluster(parseNodes(s.clusterNodes), {
+      scaleReads: 'master',
+      redisOptions: {
+        connectionName: name,
+        ...(url?.password ? { password: decodeURIComponent(url.password) } : {}),
+        ...(url?.username ? { username: decodeURIComponent(url.username) } : {}),
+        ...(url?.protocol === 'rediss:' ? { tls: {} } : {}),
+      },
+    });
+  }
+  if (!s.url) throw new AppError('CONFIG_INVALID', 'REDIS_URL or REDIS_CLUSTER_NODES must be set to use the Redis store');
+  if (!/^rediss?:\/\//.test(s.url)) throw new AppError('CONFIG_INVALID', `REDIS_URL must start with redis:// or rediss:// (got ${maskRedisUrl(s.url)})`);
+  return new Redis(s.url, { connectionName: name, maxRetriesPerRequest: null, enableOfflineQueue: true });
+}
+
+/** Whether the client is a cluster client (keys of one script must share a hash slot). */
+export const isCluster = (c: RedisClient): c is Cluster => c instanceof Cluster;
