@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { AppError } from './errors.ts';
 
+function validRedisUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return u.hostname !== '' && /^(\/\d{0,5})?$/.test(u.pathname) && u.search === '' && u.hash === '';
+  } catch {
+    return false;
+  }
+}
+
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
@@ -11,7 +20,12 @@ const Env = z.object({
   WEB_IDENTITY_SECRET: z.string().min(16, 'WEB_IDENTITY_SECRET must be at least 16 characters').optional(),
   /** sqlite unless REDIS_URL or REDIS_CLUSTER_NODES is set, then redis. */
   STORE: z.enum(['sqlite', 'memory', 'redis']).optional(),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://')
+    // Checked without echoing the value: it may hold a password.
+    .refine(validRedisUrl, 'REDIS_URL must look like redis://[user:password@]host[:port][/database number]')
+    .optional(),
   REDIS_CLUSTER_NODES: z.string().regex(/^\s*[^,\s]+:\d{1,5}\s*(,\s*[^,\s]+:\d{1,5}\s*)*$/, 'REDIS_CLUSTER_NODES must be host:port,host:port,...').optional(),
   /** Prefix of every Redis key, so several deployments can share one Redis. */
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{0,64}$/).default('intake:'),

@@ -7,6 +7,7 @@ import { fileSecret } from './secrets.ts';
 import type { Store } from './store.ts';
 import { createApp } from './http/app.ts';
 import { openStore } from './open-store.ts';
+import { openScheduling } from './open-scheduling.ts';
 import { createHub } from '../adapters/web-chat/hub.ts';
 import { createWebChannel } from '../adapters/web-chat/channel.ts';
 
@@ -14,8 +15,18 @@ import { createWebChannel } from '../adapters/web-chat/channel.ts';
 export function buildService(config: Config, log: Logger, overrides: { now?: () => Date; store?: Store } = {}) {
   const pack = loadPack(config.BOT);
   const store = overrides.store ?? openStore(config);
+  const { scheduler, leases } = openScheduling(config, store);
   const hub = createHub();
-  const engine: Engine = createEngine({ pack, store, log, channels: [createWebChannel(hub)], ...(overrides.now ? { now: overrides.now } : {}) });
+  const engine: Engine = createEngine({
+    pack,
+    store,
+    scheduler,
+    ...(leases ? { leases } : {}),
+    jobEveryMs: config.JOB_EVERY_MS,
+    log,
+    channels: [createWebChannel(hub)],
+    ...(overrides.now ? { now: overrides.now } : {}),
+  });
   const dataDir = resolve(config.DATA_DIR);
   let apiToken = config.API_TOKEN;
   if (!apiToken) {

@@ -6,9 +6,23 @@ import { createEngine } from '../engine.ts';
 import { loadPack } from '../packs/load.ts';
 import { silentLogger } from '../log.ts';
 import { openStore } from '../open-store.ts';
+import { openScheduling } from '../open-scheduling.ts';
+import { measureRedis, type RedisFigures } from './bench-redis.ts';
+import type { RedisClient } from '../../adapters/store/redis/connection.ts';
 import { parseArgs } from './args.ts';
 import { benchUnderstand, printUnderstandFigures } from './bench-understand.ts';
 import { customerScript, TICKET } from './bench-customers.ts';
+
+/** Counts the commands the client sends (a script call is one). */
+function countCommands(client: RedisClient): { count: number } {
+  const counter = { count: 0 };
+  const send = client.sendCommand.bind(client) as (...a: unknown[]) => unknown;
+  (client as unknown as { sendCommand: (...a: unknown[]) => unknown }).sendCommand = (...a: unknown[]) => {
+    counter.count++;
+    return send(...a);
+  };
+  return counter;
+}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -27,15 +41,26 @@ export async function bench(argv: string[]): Promise<void> {
   const customers = Number(args.customers ?? 10_000);
   const concurrency = Number(args.concurrency ?? 64);
   const storeKind = String(args.store ?? 'sqlite');
-  if (storeKind !== 'sqlite' && storeKind !== 'memory') throw new Error(`unknown option value --store ${storeKind} (sqlite or memory)`);
+  if (storeKind !== 'sqlite' && storeKind !== 'memory' && storeKind !== 'redis') throw new Error(`unknown option value --store ${storeKind} (sqlite, memory or redis)`);
   const sync = String(args.sync ?? 'FULL').toUpperCase() as 'FULL' | 'NORMAL';
   const dataDir = mkdtempSync(join(tmpdir(), 'intake-bench-'));
-  const store = openStore({ STORE: storeKind, DATA_DIR: dataDir, SQLITE_SYNCHRONOUS: sync });
+  // Redis: REDIS_URL, else the local server; keys under a prefix of their own, deleted afterwards.
+  const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+  const prefix = `intake-bench-${process.pid}-${Date.now()}:`;
+  const settings = { STORE: storeKind, DATA_DIR: dataDir, SQLITE_SYNCHRONOUS: sync, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, LEASE_TTL_MS: 10_000, LEASE_WAIT_MS: 15_000 } as const;
+  const store = openStore(settings);
+  // As in the service: with Redis, the conversation leases that several instances need are on too.
+  const { scheduler, leases } = openScheduling(settings, store);
+  const redis = storeKind === 'redis' ? ((store as unknown as { client: RedisClient }).client) : undefined;
+  const commands = redis ? countCommands(redis) : undefined;
   const engine = createEngine({
     pack: loadPack(bot),
     store,
+    scheduler,
+    ...(leases ? { leases } : {}),
     log: silentLogger(),
     retryEveryMs: 0,
+    jobEveryMs: 0,
     channels: [{ name: 'bench', send: async () => {} }],
   });
 
@@ -67,12 +92,15 @@ export async function bench(argv: string[]): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   const stored = (await store.listTickets({ limit: customers + 10 })).length;
+  const turnCommands = commands?.count ?? 0;
+  let redisFigures: RedisFigures | undefined;
+  if (redis) redisFigures = await measureRedis(redis, prefix, customers, turnCommands / latencies.length);
   await engine.stop();
   rmSync(dataDir, { recursive: true, force: true });
 
   latencies.sort((a, b) => a - b);
   const result = {
-    store: storeKind === 'sqlite' ? `sqlite (synchronous=${sync})` : 'memory',
+    store: storeKind === 'sqlite' ? `sqlite (synchronous=${sync})` : storeKind === 'redis' ? `redis (${redisUrl.replace(/\/\/[^@/]*@/, '//***@')})` : 'memory',
     customers,
     concurrency,
     turns: latencies.length,
@@ -84,6 +112,7 @@ export async function bench(argv: string[]): Promise<void> {
     ticketsStored: stored,
     peakRssMiB: Math.round(peakRss / 2 ** 20),
     heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+    ...(redisFigures ? { redis: redisFigures } : {}),
     machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   };
   if (args.json) console.log(JSON.stringify({ ...result, understand: understanding }));
@@ -93,6 +122,11 @@ export async function bench(argv: string[]): Promise<void> {
     console.log(`  latency per turn p50 ${result.p50ms} ms, p99 ${result.p99ms} ms`);
     console.log(`  tickets          ${filed} confirmed in replies, ${stored} in the store`);
     console.log(`  memory           peak RSS ${result.peakRssMiB} MiB`);
+    if (redisFigures) {
+      console.log(`  redis commands   ${redisFigures.commandsPerTurn.toFixed(1)} per turn (client side; pipelined ones share a round trip)`);
+      console.log(`  redis memory     ${redisFigures.bytesPerConversation} bytes per idle conversation (with its transcript, customer, ticket, indexes)`);
+      console.log(`                   ${redisFigures.bytesPerJob} bytes per scheduled job (${redisFigures.jobs} deadline alarms)`);
+    }
     console.log(`  machine          ${result.machine}`);
   }
   if (failures.length || filed !== customers || stored !== customers) {
