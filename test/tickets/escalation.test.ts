@@ -119,3 +119,36 @@ describe('deadlines escalate by themselves', () => {
     expect(t.escalationLevel).toBe(2);
   });
 });
+
+describe('deadlines on Redis, several instances', () => {
+  it('three instances sharing a Redis store and scheduler escalate an overdue ticket once', async () => {
+    const { testRedis } = await import('../helpers/redis-server.ts');
+    const { createRedisStore } = await import('../../adapters/store/redis/redis-store.ts');
+    const { createRedisScheduler } = await import('../../adapters/store/redis/redis-scheduler.ts');
+    const redis = await testRedis();
+    const prefix = `esc-${process.pid}-${Date.now()}:`;
+    const open = () => {
+      const store = createRedisStore({ settings: { url: redis.url }, prefix });
+      return { store, scheduler: createRedisScheduler({ client: store.client, prefix }) };
+    };
+    const first = open();
+    const h = harness(first);
+    try {
+      const ids = [await fileUrgent(h, 'r1'), await fileUrgent(h, 'r2')];
+      advance(h, 5 * HOUR);
+      const others = [open(), open()].map((o) => createEngine({ pack: pack(), ...o, log: silentLogger(), now: () => h.clock.now, retryEveryMs: 0, jobEveryMs: 0 }));
+      await Promise.all([h.engine.runJobs(), ...others.map((e) => e.runJobs())]);
+      await Promise.all([h.engine.runJobs(), ...others.map((e) => e.runJobs())]);
+      for (const id of ids) {
+        const t = (await h.store.getTicket(id))!;
+        expect(t.timeline.filter((e) => e.type === 'overdue')).toHaveLength(1);
+        expect(t.escalationLevel).toBe(2);
+        expect(await first.scheduler.get(`${id}:respond`)).toBeNull();
+      }
+      await Promise.all(others.map((e) => e.stop()));
+    } finally {
+      await h.engine.stop();
+      await redis.dispose();
+    }
+  });
+});
