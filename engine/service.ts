@@ -8,6 +8,7 @@ import type { Store } from './store.ts';
 import { createApp } from './http/app.ts';
 import { openStore } from './open-store.ts';
 import { openScheduling } from './open-scheduling.ts';
+import { reportConnectionErrors, type RedisClient } from '../adapters/store/redis/connection.ts';
 import { createHub } from '../adapters/web-chat/hub.ts';
 import { createWebChannel } from '../adapters/web-chat/channel.ts';
 
@@ -16,6 +17,9 @@ export function buildService(config: Config, log: Logger, overrides: { now?: () 
   const pack = loadPack(config.BOT);
   const store = overrides.store ?? openStore(config);
   const { scheduler, leases } = openScheduling(config, store);
+  if (store.kind === 'redis' && 'client' in store) {
+    reportConnectionErrors(store.client as RedisClient, (message) => log.warn({ store: 'redis', err: message }, 'redis connection error; commands wait and retry'));
+  }
   const hub = createHub();
   const engine: Engine = createEngine({
     pack,

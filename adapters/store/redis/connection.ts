@@ -30,7 +30,7 @@ function parseNodes(spec: string): Array<{ host: string; port: number }> {
 export function connectRedis(s: RedisSettings, name = 'intake'): RedisClient {
   if (s.clusterNodes) {
     const url = s.url ? new URL(s.url) : undefined;
-    return new Cluster(parseNodes(s.clusterNodes), {
+    return withReports(new Cluster(parseNodes(s.clusterNodes), {
       scaleReads: 'master',
       redisOptions: {
         connectionName: name,
@@ -38,11 +38,36 @@ export function connectRedis(s: RedisSettings, name = 'intake'): RedisClient {
         ...(url?.username ? { username: decodeURIComponent(url.username) } : {}),
         ...(url?.protocol === 'rediss:' ? { tls: {} } : {}),
       },
-    });
+    }));
   }
   if (!s.url) throw new AppError('CONFIG_INVALID', 'REDIS_URL or REDIS_CLUSTER_NODES must be set to use the Redis store');
   if (!/^rediss?:\/\//.test(s.url)) throw new AppError('CONFIG_INVALID', `REDIS_URL must start with redis:// or rediss:// (got ${maskRedisUrl(s.url)})`);
-  return new Redis(s.url, { connectionName: name, maxRetriesPerRequest: null, enableOfflineQueue: true });
+  return withReports(new Redis(s.url, { connectionName: name, maxRetriesPerRequest: null, enableOfflineQueue: true }));
+}
+
+function withReports<T extends RedisClient>(client: T): T {
+  reportConnectionErrors(client, (message) => process.stderr.write(`redis: ${message}\n`));
+  return client;
+}
+
+/**
+ * While Redis is down the client retries and emits an error per attempt. Without a listener ioredis
+ * prints each one; this reports at most one line per interval, with the error's message only.
+ */
+export function reportConnectionErrors(client: RedisClient, report: (message: string) => void, everyMs = 10_000): void {
+  let last = 0;
+  let missed = 0;
+  client.removeAllListeners('error');
+  client.on('error', (err: Error) => {
+    const now = Date.now();
+    if (now - last < everyMs) {
+      missed++;
+      return;
+    }
+    report(missed ? `${err.message} (and ${missed} more errors since the last report)` : err.message);
+    last = now;
+    missed = 0;
+  });
 }
 
 /** Whether the client is a cluster client (keys of one script must share a hash slot). */
