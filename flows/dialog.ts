@@ -133,6 +133,10 @@ function idle(state: DialogState, input: FlowInput): StepResult {
   const u = input.understanding;
   const c = input.choice;
   if (c === 'menu:complaint') return { state: { ...state, active: { name: intake.name, version: intake.version, data: null } }, effects: [] };
+  // "I only asked about my return's progress and got snapped at" mentions progress but tells a new problem:
+  // with no open complaint to report on, it is taken as the complaint it is.
+  const newProblem = u.intent.name === 'progress' && c !== 'menu:progress' && input.openTickets.length === 0 && u.complaint && u.category !== null;
+  if (newProblem) return startIntake(state, input);
   if (c === 'menu:progress' || u.intent.name === 'progress') return progress({ ...state, misunderstood: 0 }, input);
   if (c === 'faq:helped') return { state: { ...state, misunderstood: 0 }, effects: [say('faq.glad', undefined, MENU)] };
   if (c === 'faq:not_helped' || c === 'faq:none') return notAnswered(state, 'faq.not_helped');
@@ -156,6 +160,8 @@ function idle(state: DialogState, input: FlowInput): StepResult {
       return { state: { ...state, misunderstood: 0 }, effects: [say('anything_else', undefined, MENU)] };
     default:
       if (u.category) return startIntake(state, input);
+      // "OK, got it, thanks" is not a misunderstanding.
+      if (u.social.thanks) return { state: { ...state, misunderstood: 0 }, effects: [say('thanks_reply')] };
       return misunderstood(state, input);
   }
 }

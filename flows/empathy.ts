@@ -5,6 +5,9 @@ import { categoryLabel, say, t } from './replies.ts';
 /** Categories with a phrase of their own in `locales/` (the test checks every locale has the same set). */
 const PROBLEM_PHRASES = new Set(Object.keys(en.empathy.problem));
 
+/** Risk signals that are threats: going to the media, a lawyer or a regulator. */
+const THREATS = new Set(['media', 'legal', 'regulator']);
+
 /** Wordings per feeling and strength in `locales/` (`empathy.<feeling>.<strength>.<n>`). */
 const VARIANTS = 3;
 /** How many used wordings a conversation remembers: enough that none repeats in one conversation. */
@@ -27,7 +30,12 @@ function problemParam(input: FlowInput, categoryId: string | undefined): Param {
  */
 export function empathyOpening(state: DialogState, input: FlowInput, categoryId: string | undefined): { effects: Effect[]; said: string[] } {
   const said = state.said ?? [];
-  const { label, intensity } = input.understanding.emotion;
+  let { label, intensity } = input.understanding.emotion;
+  // A customer who threatens the media, a lawyer or a regulator is upset however calm the words (DOMAIN.md §5).
+  if ((label === 'none' || intensity < 0.3) && input.understanding.signals.some((s) => THREATS.has(s))) {
+    label = 'anger';
+    intensity = 0.3;
+  }
   if (label === 'none' || intensity < 0.3) return { effects: [], said };
   const strength = intensity >= 0.6 ? 'strong' : 'mild';
   const base = `empathy.${label}.${strength}`;

@@ -45,7 +45,9 @@ function feedback(_data: FaqData, state: DialogState, input: FlowInput): StepRes
   const u = input.understanding;
   const c = input.choice;
   const done = { ...state, active: null, misunderstood: 0 };
-  if (c === 'faq:helped' || (!c && (u.intent.name === 'affirm' || u.intent.name === 'thanks'))) {
+  // "OK, got it, thanks" says it helped as much as "yes" does.
+  const thanked = u.intent.name === 'thanks' || (u.intent.name === 'other' && u.social.thanks);
+  if (c === 'faq:helped' || (!c && (u.intent.name === 'affirm' || thanked))) {
     return { state: done, effects: [say('faq.glad', undefined, MENU)] };
   }
   if (c === 'faq:not_helped' || (!c && u.intent.name === 'deny')) return notAnswered(done, 'faq.not_helped');

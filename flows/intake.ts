@@ -33,8 +33,9 @@ export interface IntakeData {
 
 const DONT_KNOW = /不知道|不记得|记不清|忘了|没有|找不到|不清楚|跳过|don'?t (know|have|remember)|not sure|no idea|skip|can'?t find|unknown/;
 const CONTACT_WORDS: Array<[ContactChannel, RegExp]> = [
-  ['sms', /短信|sms|text( me)?|message me/],
-  ['phone', /电话|打给我|致电|call|phone/],
+  // Normalised text: zh-TW 簡訊 (text message) and 電聯 (call me) arrive as 简讯 and 电联.
+  ['sms', /短信|简讯|sms|text( me)?|message me/],
+  ['phone', /电话|电联|打给我|致电|call|phone/],
   ['chat', /这里|聊天|在线|微信|chat|here|online|this app/],
 ];
 
@@ -180,6 +181,32 @@ function occurred(d: { date?: string; time?: string }, timeZone: string): string
   return d.time ? (DateTime.fromISO(`${d.date}T${d.time}`, { zone: timeZone }).toISO() ?? undefined) : d.date;
 }
 
+/**
+ * A rough time in the past, on normalised text: enough to say when it happened, if not a date. Months are
+ * left out: "上个月" is more often the bill compared with ("比上个月翻了一倍") than when something happened.
+ */
+const ROUGH_WHEN = /(?<![比和跟])上(个)?(周|星期|礼拜)(?![一二三四五六日天])|前几天|前阵子|last week|a few days ago|the other day|earlier this week/;
+
+/**
+ * The customer's own characters for a span found in the normalised text (lower case, simplified script),
+ * so a zh-TW customer's "上禮拜" is restated as they wrote it. Normalising maps one character to one.
+ */
+function ownWords(text: string, span: string): string {
+  for (let i = 0; i + span.length <= text.length; i++) {
+    const piece = text.slice(i, i + span.length);
+    if (normalize(piece) === span) return piece;
+  }
+  return span;
+}
+
+/** Every detail's cue words, normalised, longest first. */
+function cueWords(pack: FlowInput['pack']): string[] {
+  return Object.values(pack.details)
+    .flatMap((d) => Object.values(d.cues).flat())
+    .map((c) => normalize(c))
+    .sort((a, b) => b.length - a.length);
+}
+
 /** Takes everything the message says that fills or corrects a field, whatever was asked. Returns fields changed. */
 interface Absorbed {
   /** Fields this message filled or changed. */
@@ -221,7 +248,14 @@ function absorb(data: IntakeData, input: FlowInput, asking: string | null): Abso
       // A time added to a date already given ("3 pm" after "yesterday") refines it; it corrects nothing.
       set('when', f.occurredAt && !at.startsWith(f.occurredAt) ? f.occurredAt : undefined);
       f.occurredAt = at;
-      f.occurredText = date.text;
+      f.occurredText = ownWords(input.text, date.text);
+    }
+  } else if (!f.occurredAt && !f.occurredText && (asking === null || asking === 'description')) {
+    // "Last week" in the story is an answer to "when?", if not a date: kept in the customer's words.
+    const rough = ROUGH_WHEN.exec(normalize(input.text));
+    if (rough) {
+      set('when', undefined);
+      f.occurredText = ownWords(input.text, rough[0]);
     }
   }
   if (!f.category && u.category && u.category.confidence >= 0.55) f.category = u.category.id;
@@ -232,6 +266,8 @@ function absorb(data: IntakeData, input: FlowInput, asking: string | null): Abso
   for (const e of [...u.entities.dates.map((d) => d.text), ...u.entities.phones, ...u.entities.numbers, ...Object.values(u.entities.details).flat()]) {
     rest = rest.replace(normalize(e), ' ');
   }
+  // The words that introduce a number ("订单号", "order number") say nothing beyond it.
+  if (touched.some((f) => f.startsWith('detail:'))) for (const cue of cueWords(input.pack)) rest = rest.replace(cue, ' ');
   rest = rest.replace(/[\d\s+\-:：,，。.!！?？]+|左右|大概|差不多|around|about|approximately|ish/g, ' ');
   return { touched, corrected, leftover: contentSize(rest) };
 }
@@ -354,18 +390,22 @@ function file(data: IntakeData, state: DialogState, input: FlowInput): StepResul
   const rule = input.pack.grades[ticket.grade];
   const effects: Effect[] = [{ type: 'create_ticket', ticket }];
   if (data.fields.phone && data.fields.phone !== input.customer.phone) effects.push({ type: 'set_phone', phone: data.fields.phone });
+  // A grade whose deadline is for a plan, not the fix (major: "initial plan within 24 h"), promises the plan.
+  const means: Record<string, Param> = rule.resolveMeans ? { means: localized(rule.resolveMeans) } : {};
   effects.push(
-    say('intake.filed', {
+    say(rule.resolveMeans ? 'intake.filed_plan' : 'intake.filed', {
       ticketId: ticket.id,
       grade: localized(rule.label),
       respondBy: { time: ticket.respondBy },
       resolveBy: { time: ticket.resolveBy },
       next: t(`next.${ticket.grade}`, { contact: t(`contact_inline.${ticket.contact.channel}`) }),
+      ...means,
     }),
   );
   // A customer who argues from facts hears the basis of the deadlines, not only the deadlines.
   if (input.style === 'rational') {
-    effects.push(say('intake.basis', { grade: localized(rule.label), respondWithin: durationParam(rule.respondWithin), resolveWithin: durationParam(rule.resolveWithin) }));
+    const basis: Record<string, Param> = { grade: localized(rule.label), respondWithin: durationParam(rule.respondWithin), resolveWithin: durationParam(rule.resolveWithin), ...means };
+    effects.push(say(rule.resolveMeans ? 'intake.basis_plan' : 'intake.basis', basis));
   }
   const done: DialogState = { ...state, active: null, ticketId: ticket.id, misunderstood: 0 };
   const tier = tierHandoff(input, ticket.grade);
@@ -390,7 +430,7 @@ export function startIntake(state: DialogState, input: FlowInput): StepResult {
 }
 
 // Questions whose answer is free text: a message that only carried other fields is not an answer to them.
-const FREE_TEXT = new Set(['description', 'demand']);
+const FREE_TEXT = new Set(['description', 'when', 'demand']);
 
 function stepIntake(data: IntakeData, state: DialogState, input: FlowInput): StepResult {
   const u = input.understanding;
@@ -428,7 +468,8 @@ function stepIntake(data: IntakeData, state: DialogState, input: FlowInput): Ste
   }
   // A customer one step behind ("about 3 pm" when asked what they want) adds to the record; the open
   // question is asked again instead of taking the time as their demand.
-  if (asking && FREE_TEXT.has(asking) && absorbed.touched.length > 0 && absorbed.leftover <= 2 && !c) {
+  const stillOpen = asking !== null && missing(next, input) === asking;
+  if (asking && FREE_TEXT.has(asking) && stillOpen && absorbed.touched.length > 0 && !absorbed.touched.includes(asking) && absorbed.leftover <= 2 && !c) {
     return { state: live(0), effects: [say(absorbed.corrected.length ? 'intake.noted_correction' : 'intake.noted'), question(asking, input)] };
   }
   // Details told while answering "when" belong to the description, not lost.

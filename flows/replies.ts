@@ -1,4 +1,7 @@
-import type { Duration, Pack, Locale, Localized } from '../engine/packs/schema.ts';
+import en from '../locales/en.json' with { type: 'json' };
+import zhCN from '../locales/zh-CN.json' with { type: 'json' };
+import zhTW from '../locales/zh-TW.json' with { type: 'json' };
+import type { Duration, Grade, Pack, Locale, Localized } from '../engine/packs/schema.ts';
 import type { Effect, Param, QuickReply, Reply } from './types.ts';
 
 export function say(key: string, params?: Record<string, Param>, quickReplies?: QuickReply[]): Effect {
@@ -24,9 +27,35 @@ export function faqAnswer(pack: Pack, id: string): Localized {
   const out: Localized = {};
   for (const [locale, entries] of Object.entries(pack.faq) as Array<[Locale, Pack['faq'][Locale]]>) {
     const entry = entries?.find((e) => e.id === id);
-    if (entry) out[locale] = entry.answer;
+    if (entry) out[locale] = withDeadlines(entry.answer, pack, locale);
   }
   return out;
+}
+
+/** `{{deadline.<grade>.respondWithin}}` and `{{deadline.<grade>.resolveWithin}}` in a pack text. */
+export const DEADLINE_PLACEHOLDER = /\{\{\s*deadline\.(ordinary|urgent|major)\.(respondWithin|resolveWithin)\s*\}\}/g;
+
+/**
+ * A pack text with its deadline placeholders filled from the pack's grades, in the locale's words
+ * ("24小时", "3 working days"): an FAQ answer promises what the grades say, never a number of its own.
+ */
+export function withDeadlines(text: string, pack: Pick<Pack, 'grades'>, locale: Locale): string {
+  return text.replace(DEADLINE_PLACEHOLDER, (_m, grade: Grade, which: 'respondWithin' | 'resolveWithin') => durationWords(pack.grades[grade][which], locale));
+}
+
+const DURATION_WORDS: Record<Locale, Record<string, string>> = { en: en.duration, 'zh-CN': zhCN.duration, 'zh-TW': zhTW.duration };
+
+function durationKey(d: Duration): { key: string; n: number } {
+  const [plural, singular, n] =
+    d.workingDays !== undefined ? ['working_days', 'working_day', d.workingDays]
+    : d.hours !== undefined ? ['hours', 'hour', d.hours]
+    : ['minutes', 'minute', d.minutes ?? 0];
+  return { key: n === 1 ? singular : plural, n };
+}
+
+function durationWords(d: Duration, locale: Locale): string {
+  const { key, n } = durationKey(d);
+  return DURATION_WORDS[locale][key]!.replace('{{n}}', String(n));
 }
 
 export function categoryLabel(pack: Pack, id: string | undefined): Param {
@@ -39,9 +68,8 @@ export function maskPhone(phone: string): string {
   return phone.length >= 7 ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : phone;
 }
 
-/** A pack duration in words ("24 hours", "3 working days"), in the customer's locale. */
+/** A pack duration in words ("24 hours", "1 hour", "3 working days"), in the customer's locale. */
 export function durationParam(d: Duration): Param {
-  if (d.workingDays !== undefined) return t('duration.working_days', { n: d.workingDays });
-  if (d.hours !== undefined) return t('duration.hours', { n: d.hours });
-  return t('duration.minutes', { n: d.minutes ?? 0 });
+  const { key, n } = durationKey(d);
+  return t(`duration.${key}`, { n });
 }
