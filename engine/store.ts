@@ -43,5 +43,11 @@ export interface Store {
   pendingEffects(now: string, limit?: number): Promise<OutboxEntry[]>;
   /** done: remove it. retry: keep it, not before `retryAt`. */
   settleEffect(id: string, outcome: { done: true } | { done: false; retryAt: string }): Promise<void>;
+  /**
+   * Small values a channel keeps between deliveries and instances (an access token until it expires, a
+   * sync cursor). Plain last-writer-wins; `ttlMs` lets a value lapse.
+   */
+  getValue(key: string): Promise<string | null>;
+  setValue(key: string, value: string, ttlMs?: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -211,6 +211,18 @@ export function storeConformance(name: string, factory: { open(): Promise<Store>
       await store.settleEffect('no-such-effect', { done: true });
     });
 
+    it('keeps small channel values: last write wins, a value with a time to live lapses', async () => {
+      expect(await store.getValue('wechat:token')).toBeNull();
+      await store.setValue('wechat:token', 'a');
+      await store.setValue('wechat:token', 'b');
+      expect(await store.getValue('wechat:token')).toBe('b');
+      await store.setValue('wecom:cursor', 'c1', 30);
+      expect(await store.getValue('wecom:cursor')).toBe('c1');
+      await new Promise((r) => setTimeout(r, 80));
+      expect(await store.getValue('wecom:cursor')).toBeNull();
+      expect(await store.getValue('wechat:token')).toBe('b');
+    });
+
     it('returns copies: changing a result does not change the store', async () => {
       await store.commit({ conversation: { value: conversation('c1'), expectedVersion: null } });
       const read = (await store.getConversation('c1'))!;

@@ -16,6 +16,7 @@ export function createMemoryStore(): Store {
   const messages = new Map<string, TranscriptEntry[]>();
   const turns = new Map<string, TurnRecord>();
   const outbox = new Map<string, OutboxEntry>();
+  const values = new Map<string, { value: string; expires?: number }>();
   const userKey = (channel: string, id: string) => `${channel}\u0000${id}`;
 
   return {
@@ -115,6 +116,14 @@ export function createMemoryStore(): Store {
       if (!e) return;
       if (outcome.done) outbox.delete(id);
       else outbox.set(id, { ...e, attempts: e.attempts + 1, notBefore: outcome.retryAt });
+    },
+    async getValue(key) {
+      const v = values.get(key);
+      if (!v || (v.expires !== undefined && v.expires <= Date.now())) return null;
+      return v.value;
+    },
+    async setValue(key, value, ttlMs) {
+      values.set(key, { value, ...(ttlMs !== undefined ? { expires: Date.now() + ttlMs } : {}) });
     },
     async close() {},
   };

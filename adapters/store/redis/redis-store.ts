@@ -778,6 +778,13 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       if (outcome.done) effectBuckets.delete(id);
     },
 
+    async getValue(key) {
+      return client.get(`${prefix}kv:${key}`);
+    },
+    async setValue(key, value, ttlMs) {
+      if (ttlMs === undefined) await client.set(`${prefix}kv:${key}`, value);
+      else await client.set(`${prefix}kv:${key}`, value, 'PX', Math.max(1, Math.round(ttlMs)));
+    },
     async close() {
       await ready.catch(() => {});
       if (owned && client.status !== 'end') await client.quit().catch(() => client.disconnect());

@@ -61,6 +61,8 @@ export function createSqliteStore(options: SqliteOptions): Store {
     msgList: db.prepare<[string, number], Row>('SELECT data FROM messages WHERE conversation_id = ? AND n > ? ORDER BY n'),
     turnGet: db.prepare<[string], Row>('SELECT data FROM turns WHERE key = ?'),
     turnInsert: db.prepare('INSERT INTO turns (key, created_at, data) VALUES (?, ?, ?)'),
+    kvGet: db.prepare<[string], { value: string; expires_ms: number | null }>('SELECT value, expires_ms FROM kv WHERE key = ?'),
+    kvSet: db.prepare('INSERT INTO kv (key, value, expires_ms) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_ms = excluded.expires_ms'),
     outboxInsert: db.prepare('INSERT INTO outbox (id, not_before, data) VALUES (?, ?, ?)'),
     outboxDue: db.prepare<[string, number], Row>('SELECT data FROM outbox WHERE not_before <= ? ORDER BY id LIMIT ?'),
     outboxGet: db.prepare<[string], Row>('SELECT data FROM outbox WHERE id = ?'),
@@ -227,6 +229,13 @@ export function createSqliteStore(options: SqliteOptions): Store {
         const e = parse<OutboxEntry>(q.outboxGet.get(id));
         if (e) q.outboxRetry.run(outcome.retryAt, JSON.stringify({ ...e, attempts: e.attempts + 1, notBefore: outcome.retryAt }), id);
       });
+    },
+    async getValue(key) {
+      const row = q.kvGet.get(key);
+      return row && (row.expires_ms === null || row.expires_ms > Date.now()) ? row.value : null;
+    },
+    async setValue(key, value, ttlMs) {
+      await enqueue(() => void q.kvSet.run(key, value, ttlMs === undefined ? null : Date.now() + ttlMs));
     },
     async close() {
       flush();
