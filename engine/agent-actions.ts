@@ -1,4 +1,4 @@
-import type { Commit, Conversation, OutboxEntry, Ticket, TranscriptEntry } from './domain.ts';
+import type { Commit, Conversation, OutboxEntry, Ticket, TicketEvent, TranscriptEntry } from './domain.ts';
 import type { Store } from './store.ts';
 import type { Pack } from './packs/schema.ts';
 import type { Renderer } from './i18n.ts';
@@ -6,33 +6,57 @@ import { AppError } from './errors.ts';
 import { orderedId } from './ids.ts';
 import { nextStatus, type AgentEventType } from './tickets/lifecycle.ts';
 import { jobsToCancel } from './tickets/escalation.ts';
+import type { Route } from './turn/delivery.ts';
 
 export interface AgentDeps {
   pack: Pack;
   store: Store;
   render: Renderer;
   now: () => Date;
+  /** Where a later message to this conversation's customer can go (turn/delivery.ts). */
+  route(conv: Conversation): Promise<Route>;
 }
 
-/** A message to the customer in their conversation: a transcript entry plus its delivery, committed together. */
-function pushMessage(conv: Conversation, author: 'agent' | 'bot', text: string, now: string): { message: TranscriptEntry; effect: OutboxEntry } {
+/** A line on the ticket's timeline when a message could reach the customer by no channel. */
+const undeliveredNote = (now: string, reason: string): TicketEvent => ({ at: now, type: 'note', by: 'system', message: 'not delivered', data: { reason } });
+
+/**
+ * A message to the customer in their conversation: a transcript entry plus its delivery, committed
+ * together. The delivery goes where the channel's proactive rule allows (see turn/delivery.ts); when
+ * nothing can carry it, the transcript keeps it (the customer sees it when they come back) and the
+ * reason is returned for the ticket's timeline.
+ */
+async function pushMessage(
+  deps: AgentDeps,
+  conv: Conversation,
+  author: 'agent' | 'bot',
+  text: string,
+  now: string,
+): Promise<{ message: TranscriptEntry; effects: OutboxEntry[]; contact: Conversation['contact']; undelivered?: string }> {
   const n = conv.messageCount;
-  return {
-    message: { conversationId: conv.id, n, author, text, at: now },
-    effect: {
-      id: orderedId('ob'),
-      kind: 'send',
-      conversationId: conv.id,
-      channel: conv.channel,
-      channelUserId: conv.channelUserId,
-      mode: 'push',
-      n,
-      message: { text },
-      createdAt: now,
-      notBefore: now,
-      attempts: 0,
-    },
+  const message: TranscriptEntry = { conversationId: conv.id, n, author, text, at: now };
+  const route = await deps.route(conv);
+  const contact = conv.contact;
+  if ('undelivered' in route) return { message, effects: [], contact, undelivered: route.undelivered };
+  const effect: OutboxEntry = {
+    id: orderedId('ob'),
+    kind: 'send',
+    conversationId: conv.id,
+    channel: route.channel,
+    channelUserId: route.channelUserId,
+    mode: 'push',
+    n,
+    message: { text },
+    locale: conv.dialog.locale,
+    ...(route.template ? { template: true } : {}),
+    ...(!route.fallback && contact?.data ? { contact: contact.data } : {}),
+    createdAt: now,
+    notBefore: now,
+    attempts: 0,
   };
+  // Windowed channels count every message sent since the customer last wrote.
+  const counted = route.fallback || route.template || !contact ? contact : { ...contact, sentSinceInbound: contact.sentSinceInbound + 1 };
+  return { message, effects: [effect], contact: counted };
 }
 
 /** Deadline alarms an agent's step has made pointless; they would find nothing to do, but need not wait. */
@@ -52,15 +76,16 @@ async function mustConversation(store: Store, id: string): Promise<Conversation>
 export async function agentMessage(deps: AgentDeps, conversationId: string, text: string): Promise<Commit> {
   const now = deps.now().toISOString();
   const conv = await mustConversation(deps.store, conversationId);
-  const { message, effect } = pushMessage(conv, 'agent', text, now);
+  const { message, effects, contact, undelivered } = await pushMessage(deps, conv, 'agent', text, now);
   const next: Conversation = {
     ...conv,
     dialog: { ...conv.dialog, status: 'with_agent' },
     offered: [],
     messageCount: conv.messageCount + 1,
+    ...(contact ? { contact } : {}),
     updatedAt: now,
   };
-  const commit: Commit = { conversation: { value: next, expectedVersion: conv.version }, messages: [message], effects: [effect] };
+  const commit: Commit = { conversation: { value: next, expectedVersion: conv.version }, messages: [message], effects };
   if (conv.dialog.ticketId) {
     const ticket = await deps.store.getTicket(conv.dialog.ticketId);
     // The first agent reply to a new ticket is its acknowledgement (the respond-by promise is kept).
@@ -70,7 +95,11 @@ export async function agentMessage(deps: AgentDeps, conversationId: string, text
         ...ticket,
         status: acknowledged ? 'acknowledged' : ticket.status,
         updatedAt: now,
-        timeline: [...ticket.timeline, { at: now, type: acknowledged ? 'acknowledged' : 'agent_message', by: 'agent', message: text }],
+        timeline: [
+          ...ticket.timeline,
+          { at: now, type: acknowledged ? 'acknowledged' : 'agent_message', by: 'agent', message: text },
+          ...(undelivered ? [undeliveredNote(now, undelivered)] : []),
+        ],
       };
       commit.tickets = [{ value: updated, expectedVersion: ticket.version }];
       commit.effects!.push(...cancelAlarms(deps, updated, now));
@@ -86,11 +115,11 @@ export async function release(deps: AgentDeps, conversationId: string): Promise<
   const conv = await mustConversation(deps.store, conversationId);
   if (conv.dialog.status === 'bot') throw new AppError('INVALID_TRANSITION', `conversation ${conversationId} is already with the bot`);
   const text = deps.render.text('notify.released', conv.dialog.locale);
-  const { message, effect } = pushMessage(conv, 'bot', text, now);
+  const { message, effects, contact } = await pushMessage(deps, conv, 'bot', text, now);
   const dialog = { ...conv.dialog, status: 'bot' as const, misunderstood: 0 };
   delete dialog.handoffReason;
-  const next: Conversation = { ...conv, dialog, offered: [], messageCount: conv.messageCount + 1, updatedAt: now };
-  const commit: Commit = { conversation: { value: next, expectedVersion: conv.version }, messages: [message], effects: [effect] };
+  const next: Conversation = { ...conv, dialog, offered: [], messageCount: conv.messageCount + 1, ...(contact ? { contact } : {}), updatedAt: now };
+  const commit: Commit = { conversation: { value: next, expectedVersion: conv.version }, messages: [message], effects };
   await deps.store.commit(commit);
   return commit;
 }
@@ -117,10 +146,11 @@ export async function ticketEvent(
   if (NOTIFIES.has(event.type)) {
     const conv = await mustConversation(deps.store, ticket.conversationId);
     const text = deps.render.text(`notify.${event.type}`, conv.dialog.locale, { ticketId: ticket.id, message: event.message ?? '' });
-    const { message, effect } = pushMessage(conv, 'bot', text, now);
-    commit.conversation = { value: { ...conv, messageCount: conv.messageCount + 1, updatedAt: now }, expectedVersion: conv.version };
+    const { message, effects, contact, undelivered } = await pushMessage(deps, conv, 'bot', text, now);
+    commit.conversation = { value: { ...conv, messageCount: conv.messageCount + 1, ...(contact ? { contact } : {}), updatedAt: now }, expectedVersion: conv.version };
     commit.messages = [message];
-    commit.effects!.push(effect);
+    commit.effects!.push(...effects);
+    if (undelivered) updated.timeline = [...updated.timeline, undeliveredNote(now, undelivered)];
   }
   await deps.store.commit(commit);
   return { commit, ticket: { ...updated, version: ticket.version + 1 } };

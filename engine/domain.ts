@@ -1,6 +1,7 @@
 import type { Grade, Locale } from './packs/schema.ts';
 import type { DialogState } from '../flows/types.ts';
 import type { JobPayload } from './scheduler/scheduler.ts';
+import type { ChannelContact } from './channels.ts';
 
 export type ConversationStatus = 'bot' | 'waiting_for_agent' | 'with_agent';
 
@@ -22,6 +23,8 @@ export interface Conversation {
   offered: OfferedChoice[];
   /** Transcript entries so far; the next entry gets this number. */
   messageCount: number;
+  /** Reaching the customer on this channel later: when they last wrote, what was sent since, reachability. */
+  contact?: ChannelContact;
   createdAt: string;
   updatedAt: string;
 }
@@ -141,6 +144,11 @@ export type OutboxEntry =
       /** Transcript number of this message, so a stream can skip what it already showed. */
       n: number;
       message: OutboundMessage;
+      locale?: Locale;
+      /** Goes as the channel's approved template/notification (outside its free-messaging window). */
+      template?: boolean;
+      /** The channel's data for reaching this customer (a Bot Framework reference), copied at commit. */
+      contact?: Record<string, unknown>;
     })
   | (OutboxBase & {
       kind: 'event';

@@ -15,6 +15,9 @@ import type { AgentEventType } from './tickets/lifecycle.ts';
 import type { Scheduler } from './scheduler/scheduler.ts';
 import { createJobRunner } from './scheduler/runner.ts';
 import type { Leases } from './turn/leases.ts';
+import { routePush } from './turn/delivery.ts';
+import type { ChannelEvent, WebhookResult } from './channels.ts';
+import type { OutboxEntry } from './domain.ts';
 
 export interface EngineOptions {
   pack: Pack;
@@ -31,6 +34,8 @@ export interface EngineOptions {
   jobEveryMs?: number;
   /** Cross-instance conversation ownership; needed when several instances share one store. */
   leases?: Leases;
+  /** The SMS channel that carries later messages a customer's own channel refuses (to their phone). */
+  smsFallback?: string;
   /** Test seam: called after a turn is committed and before its effects run. */
   afterCommit?: (commit: TurnRecord) => void | Promise<void>;
 }
@@ -50,8 +55,24 @@ export function createEngine(o: EngineOptions) {
   events.on('handoff', (d: { conversationId: string; reason: string; ticketId: string | null }) => o.log.info(d, 'conversation handed to the human queue'));
   events.on('ticket_created', (d: { ticketId: string; grade: string; category: string }) => o.log.info(d, 'ticket filed'));
   const queue = createKeyedQueue();
-  const outbox = createOutbox({ store: o.store, channels, log: o.log, now, events, ...(o.scheduler ? { scheduler: o.scheduler } : {}) });
-  const deps = { pack: o.pack, store: o.store, understand, render, now };
+  const outbox = createOutbox({
+    store: o.store,
+    channels,
+    log: o.log,
+    now,
+    events,
+    ...(o.scheduler ? { scheduler: o.scheduler } : {}),
+    onUnreachable: (entry) => unreachable(entry),
+  });
+  const routeDeps = { channels, now, ...(o.smsFallback ? { smsFallback: o.smsFallback } : {}) };
+  const deps = {
+    pack: o.pack,
+    store: o.store,
+    understand,
+    render,
+    now,
+    route: async (conv: Parameters<typeof routePush>[0]) => routePush(conv, await o.store.getCustomer(conv.customerId), routeDeps),
+  };
   const jobs = o.scheduler ? createJobRunner({ pack: o.pack, store: o.store, scheduler: o.scheduler, log: o.log, now }) : undefined;
   events.on('ticket_escalated', (d: { ticketId: string; level: number }) => o.log.info(d, 'ticket escalated'));
   let timer: NodeJS.Timeout | undefined;
@@ -59,6 +80,43 @@ export function createEngine(o: EngineOptions) {
   let accepting = true;
 
   const userKey = (channel: string, channelUserId: string) => `${channel}:${channelUserId}`;
+
+  /** Records on the conversation what a channel said about reaching its customer. */
+  async function setReachability(channel: string, channelUserId: string, unreachable: ChannelEvent['type'] | 'gone', at: string): Promise<void> {
+    await exclusive(userKey(channel, channelUserId), async () => {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const conv = await o.store.findConversation(channel, channelUserId);
+        if (!conv) return;
+        const contact = { ...(conv.contact ?? { sentSinceInbound: 0 }) };
+        if (unreachable === 'opted_in') delete contact.unreachable;
+        else contact.unreachable = { reason: unreachable === 'opted_out' ? 'opted_out' : unreachable === 'blocked' ? 'blocked' : 'gone', at };
+        try {
+          await o.store.commit({ conversation: { value: { ...conv, contact, updatedAt: at }, expectedVersion: conv.version } });
+          return;
+        } catch (err) {
+          if (!isAppError(err, 'CONFLICT')) throw err;
+        }
+      }
+    });
+  }
+
+  /** A send the channel refused for good: remember it, so later messages take another route. */
+  async function unreachable(entry: Extract<OutboxEntry, { kind: 'send' }>): Promise<void> {
+    o.log.warn({ channel: entry.channel, conversationId: entry.conversationId }, 'customer unreachable on this channel');
+    const conv = await o.store.getConversation(entry.conversationId);
+    // Not awaited: the send may be running inside this conversation's own turn, which holds its queue.
+    if (conv && conv.channel === entry.channel) {
+      void setReachability(conv.channel, conv.channelUserId, 'blocked', now().toISOString()).catch((err: unknown) => o.log.error({ err }, 'could not record an unreachable customer'));
+    }
+  }
+
+  /** Runs what a channel delivered: its reachability events, then the messages as turns, in order. */
+  async function deliver(channel: string, result: Omit<WebhookResult, 'response'>): Promise<TurnResult[]> {
+    for (const e of result.events ?? []) await setReachability(channel, e.channelUserId, e.type, e.at);
+    const out: TurnResult[] = [];
+    for (const msg of result.messages) out.push(await handle(msg));
+    return out;
+  }
 
   /** One conversation at a time: in this process by the queue, across instances by the lease. */
   function exclusive<T>(key: string, task: () => Promise<T>): Promise<T> {
@@ -108,6 +166,7 @@ export function createEngine(o: EngineOptions) {
     understand,
     channels,
     handle,
+    deliver,
     addChannel(channel: ChannelAdapter) {
       channels.set(channel.name, channel);
     },
@@ -129,6 +188,9 @@ export function createEngine(o: EngineOptions) {
       if ((o.retryEveryMs ?? 5000) > 0) {
         timer = setInterval(() => void outbox.drain().catch((err) => o.log.error({ err }, 'outbox drain failed')), o.retryEveryMs ?? 5000);
         timer.unref();
+      }
+      for (const channel of channels.values()) {
+        if (channel.start) await channel.start((result) => deliver(channel.name, result).then(() => undefined));
       }
       if (jobs && (o.jobEveryMs ?? 1000) > 0) {
         jobTimer = setInterval(() => void jobs.tick().catch((err) => o.log.error({ err }, 'scheduled jobs failed')), o.jobEveryMs ?? 1000);
@@ -155,6 +217,7 @@ export function createEngine(o: EngineOptions) {
     /** Stops taking turns, lets those in flight finish, then closes the store. */
     async stop(): Promise<void> {
       accepting = false;
+      for (const channel of channels.values()) await channel.stop?.().catch((err: unknown) => o.log.warn({ err, channel: channel.name }, 'channel did not stop cleanly'));
       if (timer) clearInterval(timer);
       if (jobTimer) clearInterval(jobTimer);
       // Turns in flight finish and release their leases; a claimed job finishes or its lease lapses.

@@ -11,7 +11,9 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'DUPLICATE'
   /** A dependency (the store, a conversation held elsewhere) did not answer in time; try again shortly. */
-  | 'UNAVAILABLE';
+  | 'UNAVAILABLE'
+  /** The channel says the customer cannot be reached there (blocked the bot, texted STOP). */
+  | 'UNREACHABLE';
 
 export class AppError extends Error {
   readonly code: ErrorCode;

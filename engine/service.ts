@@ -8,12 +8,19 @@ import type { Store } from './store.ts';
 import { createApp } from './http/app.ts';
 import { openStore } from './open-store.ts';
 import { openScheduling } from './open-scheduling.ts';
+import { enableChannels } from './enable-channels.ts';
+import type { ChannelDefinition } from './channels.ts';
+import { CHANNELS } from '../adapters/channels.ts';
 import { reportConnectionErrors, type RedisClient } from '../adapters/store/redis/connection.ts';
 import { createHub } from '../adapters/web-chat/hub.ts';
 import { createWebChannel } from '../adapters/web-chat/channel.ts';
 
 /** Everything the server needs, built from configuration; `serve` and the tests share it. */
-export function buildService(config: Config, log: Logger, overrides: { now?: () => Date; store?: Store } = {}) {
+export function buildService(
+  config: Config,
+  log: Logger,
+  overrides: { now?: () => Date; store?: Store; env?: Readonly<Record<string, string | undefined>>; channels?: readonly ChannelDefinition[] } = {},
+) {
   const pack = loadPack(config.BOT);
   const store = overrides.store ?? openStore(config);
   const { scheduler, leases } = openScheduling(config, store);
@@ -21,6 +28,9 @@ export function buildService(config: Config, log: Logger, overrides: { now?: () 
     reportConnectionErrors(store.client as RedisClient, (message) => log.warn({ store: 'redis', err: message }, 'redis connection error; commands wait and retry'));
   }
   const hub = createHub();
+  const now = overrides.now ?? (() => new Date());
+  const enabled = enableChannels(overrides.channels ?? CHANNELS, overrides.env ?? process.env, { store, log, now });
+  const smsFallback = config.SMS_FALLBACK_CHANNEL ?? enabled.channels.find((c) => c.name.startsWith('sms-'))?.name;
   const engine: Engine = createEngine({
     pack,
     store,
@@ -28,8 +38,9 @@ export function buildService(config: Config, log: Logger, overrides: { now?: () 
     ...(leases ? { leases } : {}),
     jobEveryMs: config.JOB_EVERY_MS,
     log,
-    channels: [createWebChannel(hub)],
-    ...(overrides.now ? { now: overrides.now } : {}),
+    channels: [createWebChannel(hub), ...enabled.channels],
+    ...(smsFallback ? { smsFallback } : {}),
+    now,
   });
   const dataDir = resolve(config.DATA_DIR);
   let apiToken = config.API_TOKEN;
@@ -49,8 +60,9 @@ export function buildService(config: Config, log: Logger, overrides: { now?: () 
     apiToken,
     cookieKey,
     maxBodyBytes: config.MAX_BODY_BYTES,
+    ...(config.PUBLIC_BASE_URL ? { publicBaseUrl: config.PUBLIC_BASE_URL } : {}),
     ...(config.WEB_IDENTITY_SECRET ? { webIdentitySecret: config.WEB_IDENTITY_SECRET } : {}),
   });
-  return { pack, store, hub, engine, app, apiToken };
+  return { pack, store, hub, engine, app, apiToken, channelProblems: enabled.problems };
 }
 export type Service = ReturnType<typeof buildService>;

@@ -9,7 +9,8 @@ export async function serve(): Promise<void> {
   const service = buildService(config, log);
   await service.engine.start();
   const server = listen({ fetch: service.app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-    log.info({ bot: service.pack.name, store: service.store.kind, port: info.port }, `listening on http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${info.port}/`);
+    const channels = [...service.engine.channels.values()].map((c) => (c.webhook ? `${c.name} ${c.path ?? `/webhooks/${c.name}`}` : c.name));
+    log.info({ bot: service.pack.name, store: service.store.kind, port: info.port, channels }, `listening on http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${info.port}/`);
   });
 
   let stopping = false;

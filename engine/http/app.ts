@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Engine } from '../engine.ts';
 import { AppError } from '../errors.ts';
 import { agentApi } from './agent-api.ts';
+import { webhooks } from './webhooks.ts';
 import { errorBody, sendError } from './errors.ts';
 import { webChatRoutes } from '../../adapters/web-chat/routes.ts';
 import type { Hub } from '../../adapters/web-chat/hub.ts';
@@ -16,6 +17,7 @@ export interface AppOptions {
   webIdentitySecret?: string;
   cookieKey: string;
   maxBodyBytes: number;
+  publicBaseUrl?: string;
 }
 
 /** The whole public HTTP surface; tests drive it in-process with `app.request()`. */
@@ -44,6 +46,7 @@ export function createApp(o: AppOptions): Hono {
     o.log.warn({ store }, 'store did not answer the readiness probe');
     return c.json({ status: 'unavailable', store }, 503);
   });
+  app.use('*', webhooks({ engine: o.engine, log: o.log, ...(o.publicBaseUrl ? { publicBaseUrl: o.publicBaseUrl } : {}) }));
   app.route('/', webChatRoutes({ engine: o.engine, hub: o.hub, cookieKey: o.cookieKey, ...(o.webIdentitySecret ? { secret: o.webIdentitySecret } : {}) }));
   app.route('/api', agentApi(o.engine, o.apiToken));
   return app;

@@ -15,6 +15,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   PACK_NOT_FOUND: 500,
   CONFIG_INVALID: 500,
   UNAVAILABLE: 503,
+  UNREACHABLE: 410,
 };
 
 export function errorBody(code: string, message: string) {

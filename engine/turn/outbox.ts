@@ -4,6 +4,7 @@ import type { OutboxEntry } from '../domain.ts';
 import type { Store } from '../store.ts';
 import type { ChannelAdapter } from '../channels.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
+import { isAppError } from '../errors.ts';
 
 export interface OutboxOptions {
   store: Store;
@@ -13,6 +14,8 @@ export interface OutboxOptions {
   events: EventEmitter;
   /** Absent in a process that runs no scheduler: its schedule entries wait for one that does. */
   scheduler?: Scheduler;
+  /** A send the channel refused for good (AppError UNREACHABLE): not retried; the engine records it. */
+  onUnreachable?: (entry: Extract<OutboxEntry, { kind: 'send' }>) => Promise<void>;
 }
 
 const MAX_BACKOFF_MS = 60 * 60 * 1000;
@@ -37,7 +40,16 @@ export function createOutbox(o: OutboxOptions) {
     }
     const channel = o.channels.get(entry.channel);
     if (!channel) throw new Error(`no channel adapter "${entry.channel}" is enabled`);
-    await channel.send(entry.channelUserId, entry.message, { conversationId: entry.conversationId, mode: entry.mode, live, n: entry.n });
+    await channel.send(entry.channelUserId, entry.message, {
+      conversationId: entry.conversationId,
+      mode: entry.mode,
+      live,
+      n: entry.n,
+      effectId: entry.id,
+      ...(entry.locale ? { locale: entry.locale } : {}),
+      ...(entry.template ? { template: true } : {}),
+      ...(entry.contact ? { contact: entry.contact } : {}),
+    });
   }
 
   const runsHere = (e: OutboxEntry) => (e.kind === 'event' ? true : e.kind === 'schedule' ? o.scheduler !== undefined : o.channels.has(e.channel));
@@ -53,6 +65,11 @@ export function createOutbox(o: OutboxOptions) {
         await execute(entry, live);
         outcome = { done: true };
       } catch (err) {
+        if (isAppError(err, 'UNREACHABLE') && entry.kind === 'send') {
+          await o.onUnreachable?.(entry).catch((e: unknown) => o.log.error({ err: e }, 'could not record an unreachable customer'));
+          settled.push(o.store.settleEffect(entry.id, { done: true }).finally(() => inFlight.delete(entry.id)));
+          continue;
+        }
         const delay = Math.min(MAX_BACKOFF_MS, 2000 * 2 ** entry.attempts);
         o.log.warn({ err, effect: entry.id, kind: entry.kind, attempts: entry.attempts + 1 }, 'effect failed; will retry');
         outcome = { done: false, retryAt: new Date(o.now().getTime() + delay).toISOString() };

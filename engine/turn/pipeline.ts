@@ -201,12 +201,21 @@ export async function prepareTurn(deps: TurnDeps, msg: InboundMessage): Promise<
     });
   }
   const lastButtons = [...replies].reverse().find((r) => r.quickReplies?.length)?.quickReplies ?? [];
+  // The customer just wrote: windowed channels (WeChat 48 h / 5 messages) count afresh, and a customer who
+  // writes again is reachable again (they unblocked the bot, or texted START).
+  const contact = { lastInboundAt: now, sentSinceInbound: replies.length, ...((msg.contact ?? conversation.contact?.data) ? { data: msg.contact ?? conversation.contact!.data! } : {}) };
+  for (const entry of outbox) {
+    if (entry.kind !== 'send') continue;
+    entry.locale = locale;
+    if (contact.data) entry.contact = contact.data;
+  }
   const next: Conversation = {
     ...conversation,
     customerId: customer.id,
     dialog: result.state,
     offered: replies.length ? lastButtons : conversation.offered,
     messageCount: n,
+    contact,
     updatedAt: now,
   };
   if (customer.locale !== locale) {

@@ -1,0 +1,7 @@
+import type { ChannelDefinition } from '../engine/channels.ts';
+
+/**
+ * Every channel the service can run, one row each; each row's module lives in its own folder. The web
+ * chat is always on and is not listed here (it needs the page's hub, see engine/service.ts).
+ */
+export const CHANNELS: readonly ChannelDefinition[] = [];

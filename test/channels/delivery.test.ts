@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import type { ChannelAdapter, ChannelContact, SendContext } from '../../engine/channels.ts';
+import type { OutboundMessage } from '../../engine/domain.ts';
+import { AppError } from '../../engine/errors.ts';
+import { harness, TICKET_RE } from '../helpers/harness.ts';
+
+// Later messages (agent replies, progress) go where the customer's channel allows: freely inside its
+// window, as an approved template when it says so, else by SMS to the phone they gave, else nowhere
+// (kept in the transcript, noted on the ticket). Time moves only when the test moves the clock.
+
+const HOUR = 3_600_000;
+interface Out {
+  to: string;
+  text: string;
+  ctx: SendContext;
+}
+
+function windowed(name: string, out: Out[], o: { template?: boolean; blocked?: Set<string> } = {}): ChannelAdapter {
+  return {
+    name,
+    canSend(contact: ChannelContact, _kind, now) {
+      const inside = contact.lastInboundAt && now.getTime() - Date.parse(contact.lastInboundAt) < 48 * HOUR && contact.sentSinceInbound < 5;
+      if (inside) return { allowed: 'yes' };
+      return o.template ? { allowed: 'template' } : { allowed: 'no', reason: 'outside the 48 h window' };
+    },
+    async send(to: string, message: OutboundMessage, ctx: SendContext) {
+      if (o.blocked?.has(to)) throw new AppError('UNREACHABLE', 'blocked by the user');
+      out.push({ to, text: message.text, ctx });
+    },
+  };
+}
+
+async function file(h: ReturnType<typeof harness>, user: string, phone = true) {
+  const steps: Array<[string, RegExp]> = [
+    ['My power went out yesterday at 8pm and nobody told us about any planned outage', /what would you like us to do/i],
+    ['I want an explanation and the power back', /customer number/i],
+    ['1234567890', /phone number/i],
+  ];
+  if (phone) steps.push(['+44 7700 900123', /keep you updated/i], ['Here in this chat', /correct\?/], ['yes', TICKET_RE]);
+  const done = await h.script(user, steps);
+  return done;
+}
+
+describe('proactive delivery by channel rule', () => {
+  it('inside the window the message goes on the channel and counts; outside it goes as a template when allowed', async () => {
+    const out: Out[] = [];
+    const h = harness({ channels: [windowed('test', out, { template: true })] });
+    const done = await file(h, 'w1');
+    const conv = (await h.store.findConversation('test', 'w1'))!;
+    expect(conv.contact).toMatchObject({ lastInboundAt: h.clock.now.toISOString(), sentSinceInbound: 1 });
+    await h.engine.ticketEvent(done.ticketId!, { type: 'progress', message: 'Crew on the way.' });
+    expect(out.at(-1)).toMatchObject({ to: 'w1', ctx: { mode: 'push', locale: 'en' } });
+    expect(out.at(-1)!.ctx.template).toBeUndefined();
+    expect((await h.store.findConversation('test', 'w1'))!.contact!.sentSinceInbound).toBe(2);
+    h.clock.now = new Date(h.clock.now.getTime() + 49 * HOUR);
+    await h.engine.ticketEvent(done.ticketId!, { type: 'resolved', message: 'Fixed.' });
+    expect(out.at(-1)).toMatchObject({ to: 'w1', ctx: { mode: 'push', template: true } });
+  });
+
+  it('outside the window with no template, the phone on file gets it by SMS', async () => {
+    const out: Out[] = [];
+    const sms: Out[] = [];
+    const h = harness({ channels: [windowed('test', out), windowed('sms-test', sms)], smsFallback: 'sms-test' });
+    const done = await file(h, 'w2');
+    h.clock.now = new Date(h.clock.now.getTime() + 49 * HOUR);
+    const before = out.length;
+    await h.engine.ticketEvent(done.ticketId!, { type: 'progress', message: 'Crew on the way.' });
+    expect(out.length).toBe(before);
+    expect(sms).toHaveLength(1);
+    expect(sms[0]).toMatchObject({ to: '+447700900123', ctx: { mode: 'push', template: true } });
+    expect(sms[0]!.text).toContain('Crew on the way.');
+  });
+
+  it('with no phone and no window, the message stays in the transcript and the ticket notes it was not delivered', async () => {
+    const out: Out[] = [];
+    const h = harness({ channels: [windowed('test', out)] });
+    await file(h, 'w3', false);
+    const conv = (await h.store.findConversation('test', 'w3'))!;
+    h.clock.now = new Date(h.clock.now.getTime() + 49 * HOUR);
+    const before = out.length;
+    await h.engine.agentMessage(conv.id, 'Hello, this is Li.');
+    expect(out.length).toBe(before);
+    expect((await h.store.listMessages(conv.id)).at(-1)).toMatchObject({ author: 'agent', text: 'Hello, this is Li.' });
+  });
+
+  it('a customer who blocked the bot is marked unreachable once; later messages go by SMS; writing again clears it', async () => {
+    const out: Out[] = [];
+    const sms: Out[] = [];
+    const blocked = new Set<string>();
+    const h = harness({ channels: [windowed('test', out, { blocked }), windowed('sms-test', sms)], smsFallback: 'sms-test' });
+    const done = await file(h, 'w4');
+    blocked.add('w4');
+    await h.engine.ticketEvent(done.ticketId!, { type: 'acknowledged', message: 'We are on it.' });
+    await h.engine.drain();
+    for (let i = 0; i < 50 && !(await h.store.findConversation('test', 'w4'))!.contact?.unreachable; i++) await new Promise((r) => setTimeout(r, 5));
+    expect((await h.store.findConversation('test', 'w4'))!.contact!.unreachable).toMatchObject({ reason: 'blocked' });
+    // Not retried: the outbox has nothing left for it.
+    const left = await h.store.pendingEffects(new Date(h.clock.now.getTime() + 10 * HOUR).toISOString());
+    expect(left.filter((e) => e.kind === 'send')).toEqual([]);
+    await h.engine.ticketEvent(done.ticketId!, { type: 'progress', message: 'Crew on the way.' });
+    expect(sms.at(-1)).toMatchObject({ to: '+447700900123' });
+    blocked.delete('w4');
+    await h.say('w4', 'hello again');
+    expect((await h.store.findConversation('test', 'w4'))!.contact!.unreachable).toBeUndefined();
+  });
+});
