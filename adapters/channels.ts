@@ -1,7 +1,9 @@
 import type { ChannelDefinition } from '../engine/channels.ts';
+import { definition as telegram } from './telegram/index.ts';
+import { definition as line } from './line/index.ts';
 
 /**
  * Every channel the service can run, one row each; each row's module lives in its own folder. The web
  * chat is always on and is not listed here (it needs the page's hub, see engine/service.ts).
  */
-export const CHANNELS: readonly ChannelDefinition[] = [];
+export const CHANNELS: readonly ChannelDefinition[] = [telegram, line];

@@ -11,6 +11,8 @@ export const WEB_CHANNEL = 'web';
 export function createWebChannel(hub: Hub): ChannelAdapter {
   return {
     name: WEB_CHANNEL,
+    // The page shows every button the bot offers; it never splits (the transcript is the record).
+    capabilities: { choices: 'buttons', maxButtons: 12, maxButtonLabel: 60, maxLength: 4000, markup: 'plain' },
     async send(channelUserId, message, ctx) {
       if (ctx.live && ctx.mode === 'reply') return;
       hub.publish(channelUserId, {
