@@ -23,6 +23,8 @@ const HOTLINES = /(?<!\d)(12315|12345|12398|12378|12363|12358)(?!\d)/;
 /** Below this calibrated score a message is out of scope for the FAQ: better no answer than a wrong one. */
 const FAQ_FLOOR = 0.25;
 const CATEGORY_FLOOR = 0.35;
+/** A learned score this high is a real preference, enough to choose between categories tied on keywords. */
+const TIE_BREAK_FLOOR = 0.2;
 /** Runners-up worth showing beside an unsure best match. */
 const CANDIDATE_FLOOR = 0.1;
 const round = (x: number) => Math.round(x * 1000) / 1000;
@@ -38,7 +40,9 @@ const RATIONAL_SET = new Set(RATIONAL_WORDS);
 const MAJOR_SIGNALS: RiskSignal[] = ['media', 'legal', 'regulator', 'safety', 'mass'];
 
 const DEMANDS: Array<[string, string[]]> = [
-  ['refund', ['退款', '退钱', '退还', '返还', '退回', 'refund', 'money back', 'reimburse']],
+  // "把多扣的那笔退给我": 退 with who gets it back is a refund too (zh-TW 退給我 is the same once normalised).
+  ['refund', ['退款', '退钱', '退还', '返还', '退回', '退给我', '退我钱', '退我的钱', '把钱退', '钱退给', '退差价', 'refund', 'money back',
+    'reimburse', 'pay me back', 'return my money']],
   ['compensation', ['赔偿', '补偿', '赔钱', '赔我', 'compensate', 'compensation', 'damages']],
   ['repair', ['维修', '修好', '修一下', '抢修', '恢复供电', '尽快来电', '来修', 'fix', 'fixed', 'fix it', 'repair', 'repaired', 'restore', 'restored', 'sort it out', 'sorted out']],
   ['apology', ['道歉', '赔礼', 'apologize', 'apologise', 'apology']],
@@ -152,9 +156,17 @@ export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}
     const keywordHits = new Map<string, number>();
     for (const term of found.keys()) for (const id of keywordOf.get(term) ?? []) keywordHits.set(id, (keywordHits.get(id) ?? 0) + 1);
     const catKeyword = [...keywordHits].map(([id, hits]) => ({ id, hits })).sort((a, b) => b.hits - a.hits);
-    const catLearned = categoryModel.predictRow(features, 1)[0];
+    const tied = catKeyword.filter((c) => c.hits === catKeyword[0]!.hits);
+    // Categories tied on keywords are told apart by the model, which reads the whole message: "估抄" names
+    // billing, but a complaint about the meter reader's manners is about attitude. Without a tie one look is enough.
+    const catPredictions = categoryModel.predictRow(features, tied.length > 1 ? tied.length + 1 : 1);
+    const catLearned = catPredictions[0];
+    let topKw = catKeyword[0];
+    if (tied.length > 1) {
+      const preferred = catPredictions.find((p) => p.score >= TIE_BREAK_FLOOR && tied.some((c) => c.id === p.label));
+      if (preferred) topKw = tied.find((c) => c.id === preferred.label);
+    }
     let category: Understanding['category'] = null;
-    const topKw = catKeyword[0];
     if (topKw && (!catLearned || catLearned.label === topKw.id || catLearned.score < 0.6)) {
       category = { id: topKw.id, confidence: Math.min(0.95, 0.55 + 0.15 * topKw.hits + (catLearned?.label === topKw.id ? catLearned.score / 3 : 0)) };
     } else if (catLearned && catLearned.score >= CATEGORY_FLOOR && catLearned.label !== 'other') {

@@ -3,9 +3,10 @@ import { TermSet, contentSize } from './text.ts';
 
 // Phrase lists on normalised text. "short" intents (affirm, deny, thanks ...) only count when the message
 // is mostly that phrase, so "不对劲的电表" is not a denial and "ok so my bill doubled" is not an affirmation.
-const HUMAN = ['转人工', '人工客服', '人工服务', '找人工', '要人工', '人工', '真人', '客服人员', '接线员', '找你们领导', '找你们经理',
-  '找主管', '叫你们领导', 'real person', 'speak to someone', 'talk to someone', 'talk to a person', 'speak to a person', 'live person',
-  'customer service rep'];
+// Staff words (客服人员, 工作人员, 负责人, "customer service rep") are not here: "your staff were rude" names
+// someone to complain about; only after a verb of asking (HUMAN_ZH, HUMAN_EN) do they ask for a person.
+const HUMAN = ['转人工', '人工客服', '人工服务', '找人工', '要人工', '人工', '真人', '找你们领导', '找你们经理',
+  '找主管', '叫你们领导', 'real person', 'speak to someone', 'talk to someone', 'talk to a person', 'speak to a person', 'live person'];
 // A bare "agent" or "human" asks for one only when it is most of the message ("agent please", "human!");
 // "I spoke to your agent yesterday" mentions one.
 const HUMAN_SHORT = ['agent', 'human', 'operator', 'representative', 'supervisor', 'manager', 'your manager', 'a human', 'an agent',
@@ -15,11 +16,15 @@ const HUMAN_EN = new RegExp(
   String.raw`\b(?:speak|talk|chat)(?:ing)? (?:directly )?(?:to|with) (?!you\b|u\b|this\b|it\b|a bot\b|the bot\b)(?:a |an |the |your |some |someone |somebody |anyone |anybody |real |actual |live |human |person|people|staff|manager|supervisor|agent|operator|rep|advisor|adviser|employee|worker|member|reception|front desk|concierge|room service|restaurant|spa|pool)` +
     String.raw`|\b(?:put|get|transfer|connect|pass|hand|switch)(?:ing)? (?:me |us )?(?:through |over |on )?(?:to |with |on to )?(?:a |an |the |your |some )?(?:real |actual |live |human )?(?:person|human|someone|somebody|agent|operator|manager|supervisor|representative|rep|staff|member of staff|bank worker|employee|reception|front desk|room service)\b` +
     String.raw`|\b(?:real|actual|live) (?:person|human|people|agent)|\bhuman (?:being|agent|please)|\bto a human\b|\b(?:a|another|some) human\b` +
-    String.raw`|\b(?:not|stop|sick of|tired of|fed up with|don't want|do not want|rather not)\b[^.?!]{0,30}\b(?:bot|bots|robot|machine|automated|virtual agent)s?\b|\bwith a machine\b|\bsomeone else on the line\b|\bon the line\b`,
+    String.raw`|\b(?:not|stop|sick of|tired of|fed up with|don't want|do not want|rather not)\b[^.?!]{0,30}\b(?:bot|bots|robot|machine|automated|virtual agent)s?\b|\bwith a machine\b|\bsomeone else on the line\b|\bon the line\b` +
+    // "Your customer service rep hung up on me" is a complaint; wanting or being put through to one is a request.
+    String.raw`|\b(?:speak|talk|chat|get|put|transfer|connect|want|need|request|ask for|give me)\b[^.?!]{0,25}\bcustomer (?:service|support|care) (?:rep|reps|representative|agent|person|staff|team)\b`,
 );
 /** Words every HUMAN_EN pattern contains one of: the long pattern only runs when one is there. */
-const HUMAN_EN_GATE = /speak|talk|chat|put|get|transfer|connect|pass|hand|switch|real|actual|live|human|bot|machine|automated|virtual|line/;
-const HUMAN_ZH = /转人工|人工客服|人工服务|找人工|要人工|接人工|真人|活人|客服人员|接线员|工作人员|负责人|找(?:你们)?(?:领导|经理|主管|客服)|叫(?:你们)?(?:领导|经理|主管)|(?:不想|不要|别)(?:跟|和|再跟|再和)?(?:机器人|机器)|机器人(?:听不懂|没用)|找个人(?:跟我|和我)?(?:说|聊|谈)|让人(?:来|跟我)/;
+const HUMAN_EN_GATE = /speak|talk|chat|put|get|transfer|connect|pass|hand|switch|real|actual|live|human|bot|machine|automated|virtual|line|customer/;
+// Staff (客服人员, 工作人员, 负责人, 接线员) are asked for only after a verb of asking ("找/叫/让/转/要 你们的负责人",
+// "转接一位工作人员") or when called for ("负责人呢"); "你们的工作人员态度很差" complains about one.
+const HUMAN_ZH = /转人工|人工客服|人工服务|找人工|要人工|接人工|真人|活人|(?:找|要|转|叫|让|请|换|联系|安排)(?:接|给|到|给我|我)?(?:一下)?(?:你们|您们|贵司|你们公司)?(?:的)?(?:一?[个位名])?(?:真正的|专门的|相关的?|其他的?|别的)?(?:客服人员|工作人员|负责人|接线员)|(?:客服人员|工作人员|负责人|接线员)(?:呢|在哪|在不在|在吗|出来)|找(?:你们)?(?:领导|经理|主管|客服)|叫(?:你们)?(?:领导|经理|主管)|(?:不想|不要|别)(?:跟|和|再跟|再和)?(?:机器人|机器)|机器人(?:听不懂|没用)|找个人(?:跟我|和我)?(?:说|聊|谈)|让人(?:来|跟我)/;
 const NOT_HUMAN = /不要人工|不用人工|不需要人工|no human|don't need (?:an? )?(?:agent|person|human)|(?:don't|do not|no need to|don't need to|do not need to) (?:transfer|put|connect) me/;
 
 const PROGRESS = ['进度', '进展', '处理得怎么样', '处理的怎么样', '处理好了没', '怎么样了', '有结果了吗', '有结果没', '到哪一步',
@@ -32,8 +37,13 @@ const RESTART = ['重新开始', '重来', '从头开始', '重新填', 'start o
 const GREETING = ['你好', '您好', '在吗', '在不在', '有人吗', '早上好', '下午好', '晚上好', '哈喽', 'hi', 'hello', 'hey',
   'good morning', 'good afternoon', 'good evening', 'anyone there', 'yo'];
 const THANKS = ['谢谢', '多谢', '感谢', '谢了', '辛苦了', 'thanks', 'thank you', 'thx', 'cheers', 'appreciate it', 'ty'];
+// Whole confirmations too: "yes" beside the three-word "that is right" is more than one word of extra.
+// zh-TW is matched in simplified form (對 → 对, 沒錯 → 没错); two phrases together ("是的，没错") are `mostly` one.
 const AFFIRM = ['是的', '是', '对', '对的', '没错', '确认', '确定', '好的', '好', '可以', '嗯', '嗯嗯', '行', '没问题', '正确', '对啊',
-  'yes', 'yeah', 'yep', 'yup', 'correct', 'right', 'confirm', 'confirmed', 'ok', 'okay', 'sure', "that's right", 'exactly', 'y'];
+  '没有问题', '无误', '全部正确', '信息正确', '是这样', '就是这样',
+  'yes', 'yeah', 'yep', 'yup', 'correct', 'right', 'confirm', 'confirmed', 'ok', 'okay', 'sure', "that's right", 'exactly', 'y',
+  'that is right', 'that is correct', "that's correct", 'that is all correct', 'all correct', 'it is correct', 'that is true',
+  "that's true", 'spot on', 'looks good', 'all good', 'affirmative'];
 const DENY = ['不对', '不是', '错了', '不', '有误', '不正确', '否', '不确认', '搞错了', 'no', 'nope', 'wrong', 'incorrect',
   'not right', "that's wrong", 'not quite', 'n'];
 // Saying so outright is enough on its own; the other words only add up.
@@ -50,6 +60,12 @@ function termSet(phrases: string[]): TermSet {
   if (!set) sets.set(phrases, (set = new TermSet(phrases)));
   return set;
 }
+const wholes = new Map<string[], Set<string>>();
+function wholeSet(phrases: string[]): Set<string> {
+  let set = wholes.get(phrases);
+  if (!set) wholes.set(phrases, (set = new Set(phrases)));
+  return set;
+}
 
 /** The longest "short" phrase, in content units: a longer message cannot be mostly one of them. */
 const LONGEST_SHORT_PHRASE = Math.max(...[RESTART, CANCEL, THANKS, GREETING, DENY, AFFIRM, HUMAN_SHORT].flat().map(contentSize));
@@ -64,7 +80,9 @@ function mostly(bare: Bare, phrases: string[], maxExtra: number): boolean {
   if (bare.size > LONGEST_SHORT_PHRASE + maxExtra) return false;
   const stripped = bare.text;
   for (const p of termSet(phrases).find(stripped).keys()) {
-    if (contentSize(stripped.replace(p, '').trim()) <= maxExtra) return true;
+    const rest = stripped.replace(p, '').trim();
+    // What is left may be a second phrase of the same kind: "是的，没错", "yes yes", "no, wrong".
+    if (contentSize(rest) <= maxExtra || wholeSet(phrases).has(rest)) return true;
   }
   return false;
 }
@@ -96,7 +114,8 @@ export interface IntentSignals {
 export function classifyIntent(s: IntentSignals): { name: Intent; confidence: number } {
   const { norm } = s;
   const size = contentSize(norm);
-  const bareText = norm.replace(/[\s,.!?，。！？~～、…'"“”]+/g, ' ').trim();
+  // An apostrophe inside a word stays ("that's right", typed ’ on phones): folding it away would leave "that s".
+  const bareText = norm.replace(/[‘’]/g, "'").replace(/[\s,.!?，。！？~～、…"“”]+|'(?![a-z])|(?<![a-z])'/g, ' ').trim();
   const bare: Bare = { text: bareText, size: bareText.length === norm.length ? size : contentSize(bareText) };
   const askingForSomeone = hits(s.found, HUMAN) > 0 || mostly(bare, HUMAN_SHORT, 2) || (HUMAN_EN_GATE.test(norm) && HUMAN_EN.test(norm)) || HUMAN_ZH.test(norm);
   if (askingForSomeone && !NOT_HUMAN.test(norm)) {

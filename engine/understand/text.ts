@@ -1,4 +1,7 @@
 import TS_CHARACTERS from 'opencc-js/dict/TSCharacters';
+import ST_CHARACTERS from 'opencc-js/dict/STCharacters';
+import ST_PHRASES from 'opencc-js/dict/STPhrases';
+import TW_VARIANTS from 'opencc-js/dict/TWVariants';
 
 // Traditional → simplified, character by character, from OpenCC's table (Apache-2.0, shipped in opencc-js).
 // Matching runs on the simplified form so one lexicon serves zh-CN and zh-TW; replies are still written in
@@ -16,13 +19,52 @@ export function traditionalCount(text: string): number {
   return n;
 }
 
-const SIMPLIFIED_ONLY = new Set([...T2S.values()]);
+/** Words OpenCC writes with the character unchanged in traditional script, from this many on it is an ordinary one. */
+const KEPT_IN_TRADITIONAL_WORDS = 10;
+
+/**
+ * Characters that mark simplified text: Taiwan-style simplified → traditional conversion (OpenCC's s2t table,
+ * then its Taiwan variants) changes them, and they are not also ordinary traditional characters. Many
+ * simplified forms are traditional characters in their own right: 面 (also for 麵), 出 (also for 齣), 只, 系
+ * and 才 are left alone by s2t; 台, 后, 里, 干 and 准 are converted by default but OpenCC's phrase table keeps
+ * them in many traditional words (台州, 皇后, 公里, 干涉, 批准); 吃, 床 and 群 are Taiwan's standard forms.
+ */
+const SIMPLIFIED_ONLY: ReadonlySet<string> = (() => {
+  const twVariant = new Map<string, string>();
+  for (const entry of TW_VARIANTS.split('|')) {
+    const [from, to] = entry.split(' ');
+    if (from && to) twVariant.set(from, to);
+  }
+  const changed = new Set<string>();
+  for (const entry of ST_CHARACTERS.split('|')) {
+    const [simp, trad] = entry.split(' ');
+    if (!simp || !trad || simp.length !== 1 || T2S.has(simp)) continue;
+    const taiwan = twVariant.get(trad) ?? trad;
+    if (taiwan !== simp) changed.add(simp);
+  }
+  // Scanned by index rather than split: the phrase table is large and this runs at start-up.
+  const kept = new Map<string, number>();
+  for (let i = 0; i < ST_PHRASES.length; ) {
+    let end = ST_PHRASES.indexOf('|', i);
+    if (end < 0) end = ST_PHRASES.length;
+    const space = ST_PHRASES.indexOf(' ', i);
+    if (space > i && space < end && space - i === end - space - 1) {
+      for (let k = 0; i + k < space; k++) {
+        const ch = ST_PHRASES[i + k]!;
+        if (ch === ST_PHRASES[space + 1 + k] && changed.has(ch)) kept.set(ch, (kept.get(ch) ?? 0) + 1);
+      }
+    }
+    i = end + 1;
+  }
+  for (const [ch, words] of kept) if (words >= KEPT_IN_TRADITIONAL_WORDS) changed.delete(ch);
+  return changed;
+})();
+
+/** Characters that only occur in simplified script: their presence marks zh-CN text. */
 export function simplifiedCount(text: string): number {
   let n = 0;
   for (let i = 0; i < text.length; i++) {
-    if (!isHanCode(text.charCodeAt(i))) continue;
-    const ch = text[i]!;
-    if (SIMPLIFIED_ONLY.has(ch) && !T2S.has(ch)) n++;
+    if (isHanCode(text.charCodeAt(i)) && SIMPLIFIED_ONLY.has(text[i]!)) n++;
   }
   return n;
 }

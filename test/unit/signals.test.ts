@@ -161,6 +161,17 @@ describe('social acts ride along with the request', () => {
   });
 });
 
+describe('demands: what the customer wants done', () => {
+  it.each([
+    ['麻烦把多扣的那笔退给我', 'zh-CN'],
+    ['請把多扣的錢退給我', 'zh-TW'],
+    ['多收了三十块，赶紧退我钱', 'zh-CN'],
+    ['You charged me twice, pay me back', 'en'],
+  ] as const)('%s asks for a refund', (text, locale) => {
+    expect(read(text, locale).demands).toContain('refund');
+  });
+});
+
 describe('asking for a person', () => {
   it.each([
     ['Can I speak to a real person please', true],
@@ -171,6 +182,15 @@ describe('asking for a person', () => {
     ['how long does it take to get a replacement card?', false],
     ['I spoke to your agent yesterday and nothing happened', false],
     ["No, you don't need to transfer me to a person", false],
+    // Staff named as the ones complained about are not asked for; asked for after a verb, they are.
+    ['你们的工作人员态度很差', false],
+    ['你們的客服人員講沒兩句就掛電話', false],
+    ['负责人根本不管事', false],
+    ['Your customer service rep hung up on me', false],
+    ['帮我转接一位工作人员', true],
+    ['请你们负责人出来说话', true],
+    ['负责人呢？', true],
+    ['I need a customer service rep', true],
   ] as const)('%s → %s', (text, asks) => {
     expect(read(text, /[a-z]/i.test(text) ? 'en' : 'zh-CN').intent.name === 'request_human').toBe(asks);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createUnderstander } from '../../engine/understand/index.ts';
 import { normalizePhone, parseChineseNumber } from '../../engine/understand/entities.ts';
+import { simplifiedCount } from '../../engine/understand/text.ts';
 import { pack } from '../helpers/harness.ts';
 
 const understand = createUnderstander(pack());
@@ -16,6 +17,12 @@ describe('understanding, first version', () => {
     ['谢谢', 'thanks'],
     ['是的', 'affirm'],
     ['yes', 'affirm'],
+    ['Yes that is right', 'affirm'],
+    ["yes, that's correct", 'affirm'],
+    ['That’s right', 'affirm'],
+    ['是的，没错', 'affirm'],
+    ['對，沒錯', 'affirm'],
+    ["that's wrong", 'deny'],
     ['不对', 'deny'],
     ['取消', 'cancel'],
     ['start over', 'restart'],
@@ -33,10 +40,28 @@ describe('understanding, first version', () => {
     expect(read('12345678').locale).toBe('zh-CN');
   });
 
+  it('counts as simplified only characters that are not ordinary traditional ones too', () => {
+    // 面 出 只 系 are left alone by s2t; 台 后 里 干 准 are kept in many traditional words; 吃 群 are Taiwan's forms.
+    expect(simplifiedCount('面出只系才台后里干准吃群')).toBe(0);
+    expect(simplifiedCount('这们发户么')).toBe(5);
+    const tw = (text: string) => understand(text, { today: '2026-11-24', locale: 'zh-TW' }).locale;
+    expect(tw('希望主管出面道歉')).toBe('zh-TW');
+    expect(tw('台北的里長後來有出面')).toBe('zh-TW');
+    expect(tw('皇后区的客户')).toBe('zh-CN');
+    expect(read('后面的电表坏了').locale).toBe('zh-CN');
+  });
+
   it('finds the category from keywords and examples, in both scripts', () => {
     expect(read('电表走得太快了').category?.id).toBe('meter_fault');
     expect(read('電表走得太快了').category?.id).toBe('meter_fault');
     expect(read('The guy at the counter was so rude to me').category?.id).toBe('service_attitude');
+  });
+
+  it('breaks a tie between keyword categories by the learned model, not by word order', () => {
+    // 估抄 (billing) and 不耐烦 (attitude) tie one keyword each; the message is about the meter reader's manners.
+    expect(read('我问抄表员为什么估抄，他很不耐烦').category?.id).toBe('service_attitude');
+    // meter, bill and rude: one keyword each for three categories.
+    expect(read('The meter reader estimated my bill and was rude to me').category?.id).toBe('service_attitude');
   });
 
   it('reads anger and its intensity; negation cancels it', () => {
