@@ -1,9 +1,11 @@
 import type { ChannelDefinition } from '../engine/channels.ts';
 import { definition as telegram } from './telegram/index.ts';
 import { definition as line } from './line/index.ts';
+import { definition as wechatOa } from './wechat-oa/index.ts';
+import { definition as wecomKf } from './wecom-kf/index.ts';
 
 /**
  * Every channel the service can run, one row each; each row's module lives in its own folder. The web
  * chat is always on and is not listed here (it needs the page's hub, see engine/service.ts).
  */
-export const CHANNELS: readonly ChannelDefinition[] = [telegram, line];
+export const CHANNELS: readonly ChannelDefinition[] = [wechatOa, wecomKf, telegram, line];

@@ -44,6 +44,8 @@ const AFFIRM = ['是的', '是', '对', '对的', '没错', '确认', '确定', 
   'yes', 'yeah', 'yep', 'yup', 'correct', 'right', 'confirm', 'confirmed', 'ok', 'okay', 'sure', "that's right", 'exactly', 'y',
   'that is right', 'that is correct', "that's correct", 'that is all correct', 'all correct', 'it is correct', 'that is true',
   "that's true", 'spot on', 'looks good', 'all good', 'affirmative'];
+// Agreement that starts with a "no": checked before the denials, or "no problem" would read as a no.
+const NO_PROBLEM = ['no problem', 'no problems', 'not a problem', 'no worries', 'no issue', 'no issues', 'no problem go ahead', 'no problem at all'];
 const DENY = ['不对', '不是', '错了', '不', '有误', '不正确', '否', '不确认', '搞错了', 'no', 'nope', 'wrong', 'incorrect',
   'not right', "that's wrong", 'not quite', 'n'];
 // Saying so outright is enough on its own; the other words only add up.
@@ -68,7 +70,7 @@ function wholeSet(phrases: string[]): Set<string> {
 }
 
 /** The longest "short" phrase, in content units: a longer message cannot be mostly one of them. */
-const LONGEST_SHORT_PHRASE = Math.max(...[RESTART, CANCEL, THANKS, GREETING, DENY, AFFIRM, HUMAN_SHORT].flat().map(contentSize));
+const LONGEST_SHORT_PHRASE = Math.max(...[RESTART, CANCEL, THANKS, GREETING, DENY, AFFIRM, NO_PROBLEM, HUMAN_SHORT].flat().map(contentSize));
 
 /** The message with punctuation folded to spaces, and its size, computed once for every `mostly` test. */
 interface Bare {
@@ -126,6 +128,7 @@ export function classifyIntent(s: IntentSignals): { name: Intent; confidence: nu
   if (hits(s.found, PROGRESS) > 0 || (s.hasTicketId && size <= 12)) return { name: 'progress', confidence: 0.8 };
   if (mostly(bare, THANKS, 3)) return { name: 'thanks', confidence: 0.85 };
   if (mostly(bare, GREETING, 2)) return { name: 'greeting', confidence: 0.85 };
+  if (mostly(bare, NO_PROBLEM, 2) || /^no (problem|worries)\b/.test(bare.text)) return { name: 'affirm', confidence: 0.75 };
   if (mostly(bare, DENY, 1)) return { name: 'deny', confidence: 0.8 };
   if (mostly(bare, AFFIRM, 1)) return { name: 'affirm', confidence: 0.8 };
   if (/^(不对|不是|错了|no,|no |wrong)/.test(norm)) return { name: 'deny', confidence: 0.6 };

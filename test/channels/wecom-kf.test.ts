@@ -1,0 +1,366 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CAPABILITIES, clientMsgId, definition, readConfig } from '../../adapters/wecom-kf/index.ts';
+import type { ChannelAdapter, ChannelContact, ChannelDeps, SendContext, WebhookRequest } from '../../engine/channels.ts';
+import { loadConfig } from '../../engine/config.ts';
+import { AppError } from '../../engine/errors.ts';
+import { silentLogger } from '../../engine/log.ts';
+import { buildService } from '../../engine/service.ts';
+import { startWechatFake, type Delivery, type WechatFake } from '../fakes/wechat.ts';
+import { channelConformance, PUBLIC_BASE } from './conformance.ts';
+
+function memoryKv(): ChannelDeps['kv'] & { data: Map<string, string> } {
+  const data = new Map<string, string>();
+  return { data, get: async (k) => data.get(k) ?? null, set: async (k, v) => void data.set(k, v) };
+}
+
+async function refused(p: Promise<unknown> | (() => unknown)): Promise<AppError> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (err) {
+    if (err instanceof AppError) return err;
+    throw err;
+  }
+  throw new Error('expected an AppError');
+}
+
+const req = (d: Delivery): WebhookRequest => ({ method: d.method, url: d.url, headers: d.headers, body: d.body });
+const H = 60 * 60 * 1000;
+const SYNC = '/cgi-bin/kf/sync_msg';
+const SEND = '/cgi-bin/kf/send_msg';
+
+describe('wecom-kf configuration', () => {
+  const good = {
+    WECOM_CORP_ID: 'ww0123456789abcdef',
+    WECOM_SECRET: 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcde',
+    WECOM_TOKEN: 'kfToken42',
+    WECOM_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
+  };
+  const deps: ChannelDeps = { kv: memoryKv(), log: silentLogger(), now: () => new Date() };
+
+  it('accepts good values', () => {
+    expect(readConfig(good)).toMatchObject({ corpId: good.WECOM_CORP_ID, apiBase: 'https://qyapi.weixin.qq.com' });
+    expect(definition.env).toEqual(['WECOM_CORP_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_API_BASE']);
+    expect(definition.create(good, deps)).toMatchObject({ name: 'wecom-kf', path: '/webhooks/wecom-kf', capabilities: CAPABILITIES });
+  });
+
+  it.each([
+    ['WECOM_CORP_ID', undefined],
+    ['WECOM_CORP_ID', 'corp-1'],
+    ['WECOM_SECRET', undefined],
+    ['WECOM_SECRET', 'secret with spaces!'],
+    ['WECOM_TOKEN', undefined],
+    ['WECOM_TOKEN', 'token-with-dash'],
+    ['WECOM_AES_KEY', undefined],
+    ['WECOM_AES_KEY', 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEF'],
+    ['WECOM_API_BASE', 'qyapi.weixin.qq.com'],
+  ])('%s = %s → CONFIG_INVALID naming it, never echoing the value', async (name, value) => {
+    const e = await refused(() => definition.create({ ...good, [name]: value }, deps));
+    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.message.startsWith(`${name}:`)).toBe(true);
+    if (value && value.length > 3) expect(e.message).not.toContain(value);
+  });
+
+  it('client msgids fit send_msg (≤ 32 bytes of [0-9a-zA-Z_-]) and are stable per entry and part', () => {
+    const id = clientMsgId('0194f0c2-7a5e-7c61-9b1e-3f2a8d9e0b11', 12);
+    expect(id).toMatch(/^[0-9a-zA-Z_-]{1,32}$/);
+    expect(clientMsgId('0194f0c2-7a5e-7c61-9b1e-3f2a8d9e0b11', 12)).toBe(id);
+    expect(clientMsgId('0194f0c2-7a5e-7c61-9b1e-3f2a8d9e0b11', 1)).not.toBe(id);
+  });
+});
+
+describe('wecom-kf adapter', () => {
+  let fake: WechatFake;
+  let kv: ReturnType<typeof memoryKv>;
+  let kf: ChannelAdapter;
+  const env = (over: Record<string, string | undefined> = {}) => ({
+    WECOM_CORP_ID: fake.kf.corpId,
+    WECOM_SECRET: fake.kf.secret,
+    WECOM_TOKEN: fake.kf.token,
+    WECOM_AES_KEY: fake.kf.aesKey,
+    WECOM_API_BASE: fake.url,
+    ...over,
+  });
+  const make = (over: Record<string, string | undefined> = {}): ChannelAdapter => definition.create(env(over), { kv, log: silentLogger(), now: () => fake.now() });
+  let n = 0;
+  const user = () => `wmUser${++n}_${randomBytes(5).toString('hex')}`;
+  const kfid = () => `wkKf${++n}_${randomBytes(5).toString('hex')}`;
+  const ctx = (openKfId: string, over: Partial<SendContext> = {}): SendContext => ({ conversationId: 'c1', mode: 'reply', live: false, n: 1, locale: 'en', contact: { open_kfid: openKfId }, ...over });
+
+  beforeAll(async () => {
+    fake = await startWechatFake();
+  });
+  afterAll(() => fake.close());
+  beforeEach(() => {
+    fake.clearFailures();
+    kv = memoryKv();
+    kf = make();
+  });
+
+  describe('webhook', () => {
+    it('answers the URL check with the decrypted echostr', async () => {
+      const d = fake.kfVerify('8345923452384');
+      expect((await kf.webhook!(req(d))).response).toMatchObject({ status: 200, body: '8345923452384' });
+      expect((await refused(kf.webhook!(req(fake.forged(d))))).code).toBe('UNAUTHORIZED');
+      expect((await refused(kf.webhook!(req(fake.forged(d, { missing: true }))))).code).toBe('UNAUTHORIZED');
+      const otherCorp = make({ WECOM_CORP_ID: 'ww' + 'e'.repeat(16) });
+      expect((await refused(otherCorp.webhook!(req(d)))).code).toBe('UNAUTHORIZED');
+    });
+
+    it('a callback pulls the messages with sync_msg (token, cursor, limit, open_kfid) and keeps the cursor per account', async () => {
+      const k = kfid();
+      const u = user();
+      const d = fake.kfCustomerText(u, k, '停电三天了', { msgid: 'msgAAA1' });
+      const r = await kf.webhook!(req(d));
+      expect(r.response).toMatchObject({ status: 200, body: 'success' });
+      expect(r.messages).toEqual([
+        { channel: 'wecom-kf', channelUserId: u, text: '停电三天了', messageId: 'msgAAA1', timestamp: expect.any(String), contact: { open_kfid: k } },
+      ]);
+      expect(fake.calls.filter((c) => c.path === SYNC).at(-1)!.body).toEqual({ cursor: '', token: d.token, limit: 1000, open_kfid: k });
+      const cursor = [...kv.data.entries()].find(([key]) => key.startsWith('wecom-kf:cursor:') && key.endsWith(k))?.[1];
+      expect(cursor).toBeTruthy();
+
+      const d2 = fake.kfCustomerText(u, k, 'second', { msgid: 'msgAAA2' });
+      const r2 = await kf.webhook!(req(d2));
+      expect(r2.messages.map((m) => m.messageId)).toEqual(['msgAAA2']);
+      expect(fake.calls.filter((c) => c.path === SYNC).at(-1)!.body).toMatchObject({ cursor });
+    });
+
+    it('pages while has_more, and reads only customer messages (text, or a placeholder)', async () => {
+      const k = kfid();
+      const u = user();
+      for (let i = 0; i < 1500; i++) fake.kfAppend({ open_kfid: k, external_userid: u, origin: 3, msgtype: 'text', text: { content: `m${i}` } });
+      fake.kfAppend({ open_kfid: k, external_userid: u, origin: 5, msgtype: 'text', text: { content: 'from a human agent' } });
+      fake.kfAppend({ open_kfid: k, external_userid: u, origin: 4, msgtype: 'event' });
+      fake.kfAppend({ open_kfid: k, external_userid: u, origin: 3, msgtype: 'image' });
+      const before = fake.callsTo(SYNC);
+      const r = await kf.webhook!(req(fake.kfCallback(k)));
+      expect(fake.callsTo(SYNC) - before).toBe(2);
+      expect(r.messages).toHaveLength(1501);
+      expect(r.messages.at(-1)!.text).toBe('[image]');
+      expect(r.messages.some((m) => m.text === 'from a human agent')).toBe(false);
+    });
+
+    it('a redelivered callback pulls again from where its first delivery started (the engine dedupes by msgid)', async () => {
+      const k = kfid();
+      const u = user();
+      const d = fake.kfCustomerText(u, k, 'hello', { msgid: 'msgRe1' });
+      expect((await kf.webhook!(req(d))).messages.map((m) => m.messageId)).toEqual(['msgRe1']);
+      expect((await kf.webhook!(req(d))).messages.map((m) => m.messageId)).toEqual(['msgRe1']);
+      const d2 = fake.kfCustomerText(u, k, 'next', { msgid: 'msgRe2' });
+      expect((await kf.webhook!(req(d2))).messages.map((m) => m.messageId)).toEqual(['msgRe2']);
+    });
+
+    it('a failed pull throws (WeCom retries the callback) and loses nothing', async () => {
+      const k = kfid();
+      const d = fake.kfCustomerText(user(), k, 'hello', { msgid: 'msgFail1' });
+      fake.failHttpNext(SYNC, 503);
+      await expect(kf.webhook!(req(d))).rejects.toThrow(/503/);
+      expect((await kf.webhook!(req(d))).messages.map((m) => m.messageId)).toEqual(['msgFail1']);
+    });
+
+    it('only the last 3 days come back from sync_msg', async () => {
+      const k = kfid();
+      fake.kfCustomerText(user(), k, 'old', { msgid: 'msgOld' });
+      fake.advance(3 * 24 * H + 60_000);
+      const d = fake.kfCustomerText(user(), k, 'new', { msgid: 'msgNew' });
+      expect((await kf.webhook!(req(d))).messages.map((m) => m.messageId)).toEqual(['msgNew']);
+    });
+
+    it('a forged or missing signature is UNAUTHORIZED before anything is read or pulled', async () => {
+      const k = kfid();
+      const d = fake.kfCustomerText(user(), k, 'x');
+      const before = fake.callsTo(SYNC);
+      expect((await refused(kf.webhook!(req(fake.forged(d))))).code).toBe('UNAUTHORIZED');
+      expect((await refused(kf.webhook!(req(fake.forged(d, { missing: true }))))).code).toBe('UNAUTHORIZED');
+      expect((await refused(kf.webhook!(req({ ...fake.forged(d, { missing: true }), body: '<<garbage' })))).code).toBe('UNAUTHORIZED');
+      // Another callback's Encrypt under this one's signature.
+      expect((await refused(kf.webhook!(req({ ...d, body: fake.kfCallback(k).body })))).code).toBe('UNAUTHORIZED');
+      // Signed right, but encrypted for another CorpID.
+      expect((await refused(kf.webhook!(req(fake.kfEncrypted('<xml></xml>', { receiveId: 'ww' + '0'.repeat(16) }))))).code).toBe('UNAUTHORIZED');
+      expect(fake.callsTo(SYNC)).toBe(before);
+    });
+
+    it('a malformed callback with a good signature is BAD_REQUEST', async () => {
+      expect((await refused(kf.webhook!(req(fake.kfEncrypted('this is not XML <'))))).code).toBe('BAD_REQUEST');
+      const d = fake.kfCallback(kfid());
+      expect((await refused(kf.webhook!(req({ ...d, body: '<xml><ToUserName>x</ToUserName></xml>' })))).code).toBe('BAD_REQUEST');
+      const noKf = fake.kfEncrypted('<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[kf_msg_or_event]]></Event><Token><![CDATA[t]]></Token></xml>');
+      expect((await refused(kf.webhook!(req(noKf)))).code).toBe('BAD_REQUEST');
+    });
+
+    it('other events are acknowledged and pull nothing', async () => {
+      const before = fake.callsTo(SYNC);
+      const r = await kf.webhook!(req(fake.kfEncrypted('<xml><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[kf_account_auth_change]]></Event></xml>')));
+      expect(r).toMatchObject({ messages: [], response: { status: 200, body: 'success' } });
+      expect(fake.callsTo(SYNC)).toBe(before);
+    });
+
+    it('an expired callback token is an error to retry, not a silent loss', async () => {
+      const d = fake.kfCustomerText(user(), kfid(), 'x');
+      fake.advance(11 * 60 * 1000);
+      await expect(kf.webhook!(req(d))).rejects.toThrow(/95007/);
+    });
+  });
+
+  describe('send', () => {
+    async function customer(text = 'hi') {
+      const k = kfid();
+      const u = user();
+      await kf.webhook!(req(fake.kfCustomerText(u, k, text)));
+      return { k, u };
+    }
+
+    it('sends through send_msg with our msgid, numbered options, long texts split', async () => {
+      const { k, u } = await customer();
+      await kf.send(u, { text: 'Which one?', quickReplies: [{ label: 'Billing', payload: 'b' }, { label: 'Outage', payload: 'o' }] }, ctx(k, { effectId: 'e1' }));
+      const long = '我们已经收到您的投诉，正在处理。'.repeat(60);
+      await kf.send(u, { text: long }, ctx(k, { mode: 'push', effectId: 'e2' }));
+      const sent = fake.sentTo(u);
+      expect(sent[0]).toMatchObject({ api: 'kf', open_kfid: k, text: 'Which one?\n1. Billing\n2. Outage\nReply 1 or 2.', msgid: clientMsgId('e1', 0) });
+      expect(sent.length).toBeGreaterThan(2);
+      for (const s of sent.slice(1)) expect([...s.text].length).toBeLessThanOrEqual(CAPABILITIES.maxLength);
+      expect(sent.slice(1).map((s) => s.text).join('')).toBe(long);
+      expect(sent.slice(1).map((s) => s.msgid)).toEqual(sent.slice(1).map((_, i) => clientMsgId('e2', i)));
+      expect(fake.calls.filter((c) => c.path === SEND).at(-1)!.body).toMatchObject({ touser: u, open_kfid: k, msgtype: 'text' });
+    });
+
+    it('gets a token from gettoken once, shared through kv, and refreshes it on 40014 / 42001', async () => {
+      const { k, u } = await customer();
+      const before = fake.callsTo('/cgi-bin/gettoken');
+      await kf.send(u, { text: 'a' }, ctx(k));
+      await make().send(u, { text: 'b' }, ctx(k));
+      expect(fake.callsTo('/cgi-bin/gettoken') - before).toBe(0); // the webhook's pull already fetched it
+      fake.invalidateTokens();
+      await kf.send(u, { text: 'c' }, ctx(k));
+      expect(fake.callsTo('/cgi-bin/gettoken') - before).toBe(1);
+      expect(fake.sentTo(u).map((s) => s.text)).toEqual(['a', 'b', 'c']);
+    });
+
+    it('95018 (session with a human, closed, or past 48 h / 5 messages) is UNREACHABLE', async () => {
+      const { k, u } = await customer();
+      fake.kfSessionInvalid(u);
+      expect((await refused(kf.send(u, { text: 'x' }, ctx(k)))).code).toBe('UNREACHABLE');
+      fake.kfSessionInvalid(u, false);
+      for (let i = 0; i < 5; i++) await kf.send(u, { text: `m${i}` }, ctx(k));
+      expect((await refused(kf.send(u, { text: 'sixth' }, ctx(k)))).code).toBe('UNREACHABLE');
+    });
+
+    it('no kf account on the conversation: UNREACHABLE', async () => {
+      expect((await refused(kf.send(user(), { text: 'x' }, { conversationId: 'c', mode: 'push', live: false, n: 1 }))).code).toBe('UNREACHABLE');
+    });
+
+    it('busy / concurrency errors get a bounded retry', async () => {
+      const { k, u } = await customer();
+      fake.failNext(SEND, 45033, 2);
+      await kf.send(u, { text: 'through' }, ctx(k));
+      expect(fake.sentTo(u).map((s) => s.text)).toEqual(['through']);
+      fake.failNext(SEND, -1, 3);
+      await expect(kf.send(u, { text: 'x' }, ctx(k))).rejects.toThrow(/errcode -1/);
+    });
+
+    it('a retried multi-part message does not repeat delivered parts, and keeps its msgids', async () => {
+      const { k, u } = await customer();
+      const long = 'The engineer will visit tomorrow morning. '.repeat(30);
+      fake.failHttpNext(SEND, 500, 1, 1);
+      await expect(kf.send(u, { text: long }, ctx(k, { mode: 'push', effectId: 'r1' }))).rejects.toThrow(/500/);
+      await kf.send(u, { text: long }, ctx(k, { mode: 'push', effectId: 'r1' }));
+      const sent = fake.sentTo(u);
+      expect(sent.map((s) => s.msgid)).toEqual(sent.map((_, i) => clientMsgId('r1', i)));
+      expect(sent.map((s) => s.text).join(' ')).toBe(long.trim());
+    });
+  });
+
+  describe('canSend', () => {
+    const at = new Date('2026-11-24T02:00:00.000Z');
+    const contact = (msAgo: number | null, sent: number, over: Partial<ChannelContact> = {}): ChannelContact => ({
+      ...(msAgo === null ? {} : { lastInboundAt: new Date(at.getTime() - msAgo).toISOString() }),
+      sentSinceInbound: sent,
+      data: { open_kfid: 'wkX' },
+      ...over,
+    });
+
+    it('yes within 48 h and under 5 messages; no otherwise (no template in 微信客服)', () => {
+      expect(kf.canSend!(contact(0, 0), 'push', at)).toEqual({ allowed: 'yes' });
+      expect(kf.canSend!(contact(48 * H - 1, 4), 'push', at)).toEqual({ allowed: 'yes' });
+      expect(kf.canSend!(contact(48 * H, 0), 'push', at)).toMatchObject({ allowed: 'no', reason: expect.stringMatching(/48 h/) });
+      expect(kf.canSend!(contact(H, 5), 'push', at)).toMatchObject({ allowed: 'no', reason: expect.stringMatching(/5 messages/) });
+      expect(kf.canSend!(contact(null, 0), 'push', at)).toMatchObject({ allowed: 'no' });
+      expect(kf.canSend!(contact(0, 0, { data: {} }), 'push', at)).toMatchObject({ allowed: 'no' });
+      expect(kf.canSend!(contact(0, 0, { unreachable: { reason: 'gone', at: at.toISOString() } }), 'push', at)).toMatchObject({ allowed: 'no' });
+    });
+
+    it('agrees with the fake platform at the 48 h edge', async () => {
+      const k = kfid();
+      const u = user();
+      await kf.webhook!(req(fake.kfCustomerText(u, k, 'hi')));
+      const lastInboundAt = fake.now().toISOString();
+      const start = fake.clock;
+      fake.advance(48 * H - 1000);
+      expect(kf.canSend!({ lastInboundAt, sentSinceInbound: 0, data: { open_kfid: k } }, 'push', fake.now())).toEqual({ allowed: 'yes' });
+      await kf.send(u, { text: 'in time' }, ctx(k, { mode: 'push' }));
+      fake.clock = start + 48 * H;
+      expect(kf.canSend!({ lastInboundAt, sentSinceInbound: 1, data: { open_kfid: k } }, 'push', fake.now())).toMatchObject({ allowed: 'no' });
+      expect((await refused(kf.send(u, { text: 'late' }, ctx(k, { mode: 'push' })))).code).toBe('UNREACHABLE');
+    });
+  });
+});
+
+describe('wecom-kf URL verification through the service', () => {
+  it('GET answers the plaintext echostr exactly', async () => {
+    const fake = await startWechatFake();
+    const dir = mkdtempSync(join(tmpdir(), 'intake-wecom-kf-get-'));
+    try {
+      const service = buildService(loadConfig({ DATA_DIR: dir, STORE: 'memory', PUBLIC_BASE_URL: PUBLIC_BASE, JOB_EVERY_MS: '0' }), silentLogger(), {
+        env: { WECOM_CORP_ID: fake.kf.corpId, WECOM_SECRET: fake.kf.secret, WECOM_TOKEN: fake.kf.token, WECOM_AES_KEY: fake.kf.aesKey, WECOM_API_BASE: fake.url },
+        channels: [definition],
+      });
+      expect(service.channelProblems).toEqual([]);
+      const d = fake.kfVerify('6543219876543210');
+      const res = await service.app.request(`${PUBLIC_BASE}${d.path}?${d.query}`, { method: 'GET' });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe('6543219876543210');
+      const forged = fake.forged(d);
+      expect((await service.app.request(`${PUBLIC_BASE}${forged.path}?${forged.query}`, { method: 'GET' })).status).toBe(401);
+    } finally {
+      await fake.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// ---- end to end: the real service with the channel enabled, through the fake platform --------------
+
+{
+  let fake: WechatFake;
+  const KF = 'wkConformanceKf001';
+  const external = (u: string) => `wmConf_${u}`;
+  const logged = new Map<string, string>(); // delivery body → msgid it announced
+  channelConformance({
+    kind: 'webhook',
+    name: 'wecom-kf',
+    definition,
+    async start() {
+      fake = await startWechatFake();
+      return { WECOM_CORP_ID: fake.kf.corpId, WECOM_SECRET: fake.kf.secret, WECOM_TOKEN: fake.kf.token, WECOM_AES_KEY: fake.kf.aesKey, WECOM_API_BASE: fake.url };
+    },
+    stop: () => fake.close(),
+    inbound(u, text, deliveryId) {
+      const d = fake.kfCustomerText(external(u), KF, text, { msgid: `conf_${deliveryId}` });
+      logged.set(d.body, d.msgid);
+      return d;
+    },
+    forge(d) {
+      // A forged callback never came from WeCom: the message it pretends to announce does not exist.
+      const msgid = logged.get(d.body);
+      if (msgid) fake.kfDrop(msgid);
+      return fake.forged(d as Delivery);
+    },
+    malformed: () => fake.kfEncrypted('this is not XML <'),
+    sent: (u) => fake.sentTo(external(u)).map((s) => ({ text: s.text })),
+    channelUserId: external,
+  });
+}
