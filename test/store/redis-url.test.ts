@@ -22,6 +22,8 @@ beforeAll(async () => {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--requirepass', PASSWORD], { stdio: 'ignore' });
   stop = () => child.kill('SIGKILL');
   const probe = new Redis({ port, password: PASSWORD, lazyConnect: true, retryStrategy: () => 50 });
+  // Refused connections are expected until the server is up.
+  probe.on('error', () => {});
   for (let i = 0; i < 100; i++) {
     if (await probe.ping().then(() => true, () => false)) break;
     await new Promise((r) => setTimeout(r, 50));
