@@ -11,6 +11,7 @@ import type {
 } from '../../engine/channels.ts';
 import { AppError } from '../../engine/errors.ts';
 import { present } from '../channel-kit/present.ts';
+import { sentParts } from '../channel-kit/sent-parts.ts';
 
 export const LINE_CHANNEL = 'line';
 const ENV = ['LINE_CHANNEL_SECRET', 'LINE_CHANNEL_ACCESS_TOKEN', 'LINE_API_BASE'] as const;
@@ -31,7 +32,6 @@ export const REPLY_TOKEN_MAX_AGE_MS = 50_000;
 const MAX_MESSAGES_PER_REQUEST = 5;
 /** What a quick-reply tap sends back as the user's message (LINE allows 300 characters). */
 const MAX_ACTION_TEXT = 300;
-const SENT_TTL_MS = 7 * 24 * 3600 * 1000;
 
 export interface LineConfig {
   channelSecret: string;
@@ -214,23 +214,6 @@ export function createLine(env: Readonly<Record<string, string | undefined>>, de
     }
   }
 
-  async function done(key: string | undefined): Promise<boolean> {
-    if (!key) return false;
-    try {
-      return (await deps.kv.get(key)) !== null;
-    } catch {
-      return false;
-    }
-  }
-  async function markDone(key: string | undefined): Promise<void> {
-    if (!key) return;
-    try {
-      await deps.kv.set(key, '1', SENT_TTL_MS);
-    } catch (err) {
-      log.warn({ err: (err as Error).message }, 'could not record a sent part');
-    }
-  }
-
   return {
     name: LINE_CHANNEL,
     capabilities: LINE_CAPABILITIES,
@@ -278,17 +261,17 @@ export function createLine(env: Readonly<Record<string, string | undefined>>, de
       // Without an effectId each call is its own push (still safe within the 429 retries of one call).
       const fallbackKey = ctx.effectId ? undefined : randomUUID();
 
+      const sent = sentParts(deps, LINE_CHANNEL, ctx.effectId);
       for (let i = 0; i < chunks.length; i++) {
         // A retried outbox entry skips the parts that went out already (a reply has no retry key).
-        const mark = ctx.effectId ? `line:sent:${ctx.effectId}:${i}` : undefined;
-        if (await done(mark)) {
+        if (await sent.done(i)) {
           replyFirst = false;
           continue;
         }
         if (i === 0 && replyFirst && spend(token!, now.getTime())) {
           try {
             await withTimeout(client.replyMessage({ replyToken: token!, messages: chunks[0]! }), 'reply');
-            await markDone(mark);
+            await sent.mark(i);
             continue;
           } catch (err) {
             // Expired or already used elsewhere: push instead (free replies are a saving, not a promise).
@@ -297,7 +280,7 @@ export function createLine(env: Readonly<Record<string, string | undefined>>, de
           }
         }
         await push(channelUserId, chunks[i]!, retryKeyFor(ctx.effectId ?? fallbackKey!, i));
-        await markDone(mark);
+        await sent.mark(i);
       }
     },
 

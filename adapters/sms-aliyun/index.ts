@@ -17,6 +17,7 @@ import type {
 } from '../../engine/channels.ts';
 import type { OutboundMessage } from '../../engine/domain.ts';
 import { AppError } from '../../engine/errors.ts';
+import { sentParts } from '../channel-kit/sent-parts.ts';
 import { keywordOf, maskPhone, smsParts, toE164 } from '../sms-twilio/sms-text.ts';
 
 /**
@@ -62,7 +63,6 @@ const LIMIT_CODES = new Set(['isv.BUSINESS_LIMIT_CONTROL', 'isv.DAY_LIMIT_CONTRO
 const UNREACHABLE_CODES = new Set(['isv.MOBILE_NUMBER_ILLEGAL']);
 /** One quick retry for API throttling (QPS), waiting at most this long. */
 const THROTTLE_WAIT_MAX_MS = 1000;
-const PART_MEMORY_MS = 2 * 24 * 60 * 60 * 1000;
 
 export interface AliyunSmsConfig {
   accessKeyId: string;
@@ -300,11 +300,11 @@ export function createAliyunSms(cfg: AliyunSmsConfig, deps: ChannelDeps): Channe
       maxParts: cfg.maxParts,
       locale: ctx.locale ?? 'zh-CN',
     }).map(variableSafe);
+    const sent = sentParts(deps, NAME, ctx.effectId);
     for (const [i, part] of parts.entries()) {
-      const key = ctx.effectId ? `${NAME}:sent:${ctx.effectId}:${i}` : null;
-      if (key && (await deps.kv.get(key))) continue; // sent by an earlier attempt of this outbox entry
+      if (await sent.done(i)) continue; // sent by an earlier attempt of this outbox entry
       const bizId = await sendOne(phone, part);
-      if (key) await deps.kv.set(key, bizId || 'sent', PART_MEMORY_MS);
+      await sent.mark(i, bizId || 'sent');
     }
   }
 

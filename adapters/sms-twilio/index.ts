@@ -14,6 +14,7 @@ import type {
 import type { OutboundMessage } from '../../engine/domain.ts';
 import type { Locale } from '../../engine/packs/schema.ts';
 import { AppError } from '../../engine/errors.ts';
+import { sentParts } from '../channel-kit/sent-parts.ts';
 import { isGsm7, keywordOf, maskPhone, smsParts, toE164 } from './sms-text.ts';
 
 /**
@@ -65,7 +66,6 @@ const MAX_RETRIES = 3;
 const MAX_RETRY_DELAY_MS = 2000;
 const REQUEST_TIMEOUT_MS = 10_000;
 /** How long a sent part of an outbox entry is remembered, so a retried entry does not send it again. */
-const PART_MEMORY_MS = 2 * 24 * 60 * 60 * 1000;
 
 export interface TwilioConfig {
   accountSid: string;
@@ -277,11 +277,11 @@ export function createTwilio(cfg: TwilioConfig, deps: ChannelDeps): ChannelAdapt
       maxParts: cfg.maxParts,
       locale: ctx.locale ?? 'zh-CN',
     });
+    const sent = sentParts(deps, NAME, ctx.effectId);
     for (const [i, part] of parts.entries()) {
-      const key = ctx.effectId ? `${NAME}:sent:${ctx.effectId}:${i}` : null;
-      if (key && (await deps.kv.get(key))) continue; // sent by an earlier attempt of this outbox entry
+      if (await sent.done(i)) continue; // sent by an earlier attempt of this outbox entry
       const sid = await sendPart(to, part, ctx.contact);
-      if (key) await deps.kv.set(key, sid, PART_MEMORY_MS);
+      await sent.mark(i, sid);
     }
   }
 

@@ -12,6 +12,7 @@ import type {
 } from '../../engine/channels.ts';
 import { AppError } from '../../engine/errors.ts';
 import { present } from '../channel-kit/present.ts';
+import { sentParts } from '../channel-kit/sent-parts.ts';
 import { TELEGRAM_CHANNEL, callbackData, isUpdate, parseUpdate, type ParsedUpdate, type TgUpdate } from './parse.ts';
 
 export { TELEGRAM_CHANNEL, localeFromLanguageCode, parseUpdate } from './parse.ts';
@@ -75,7 +76,6 @@ function sameSecret(given: string, expected: string): boolean {
 
 type GrammySignal = Parameters<Api['getUpdates']>[1];
 
-const SENT_TTL_MS = 7 * 24 * 3600 * 1000;
 
 /** Options the tests (and a cautious deployment) may tune. */
 export interface TelegramOptions {
@@ -120,23 +120,6 @@ export function createTelegram(env: Readonly<Record<string, string | undefined>>
     return err instanceof Error ? err : new Error(String(err));
   }
 
-  async function alreadySent(key: string | undefined): Promise<boolean> {
-    if (!key) return false;
-    try {
-      return (await deps.kv.get(key)) !== null;
-    } catch {
-      return false;
-    }
-  }
-  async function markSent(key: string | undefined): Promise<void> {
-    if (!key) return;
-    try {
-      await deps.kv.set(key, '1', SENT_TTL_MS);
-    } catch (err) {
-      log.warn({ err: (err as Error).message }, 'could not record a sent part');
-    }
-  }
-
   const adapter: ChannelAdapter = {
     name: TELEGRAM_CHANNEL,
     capabilities: TELEGRAM_CAPABILITIES,
@@ -152,11 +135,10 @@ export function createTelegram(env: Readonly<Record<string, string | undefined>>
         if (i % perRow === 0) keyboard.push([button]);
         else keyboard[keyboard.length - 1]!.push(button);
       });
+      // Telegram has no idempotency key: a retry after a partial failure sends only the missing parts.
+      const sent = sentParts(deps, TELEGRAM_CHANNEL, ctx.effectId);
       for (let i = 0; i < texts.length; i++) {
-        // Telegram has no idempotency key: remember each part of this outbox entry, so a retry after a
-        // partial failure does not send the first parts twice.
-        const key = ctx.effectId ? `telegram:sent:${ctx.effectId}:${i}` : undefined;
-        if (await alreadySent(key)) continue;
+        if (await sent.done(i)) continue;
         const last = i === texts.length - 1;
         try {
           await api.sendMessage(
@@ -167,7 +149,7 @@ export function createTelegram(env: Readonly<Record<string, string | undefined>>
         } catch (err) {
           throw toError(err, 'sendMessage');
         }
-        await markSent(key);
+        await sent.mark(i);
       }
     },
 

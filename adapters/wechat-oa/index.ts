@@ -14,6 +14,7 @@ import type {
 } from '../../engine/channels.ts';
 import type { OutboundMessage } from '../../engine/domain.ts';
 import { AppError } from '../../engine/errors.ts';
+import { sentParts } from '../channel-kit/sent-parts.ts';
 import { present, splitText } from '../channel-kit/present.ts';
 import { aesKeyFrom, sameString, signatureMatches, wxDecrypt, wxSignature } from '../channel-kit/wx-crypto.ts';
 import { extractEncrypt, parseWxXml } from '../channel-kit/wx-xml.ts';
@@ -189,9 +190,6 @@ export function createWechatOa(cfg: WechatOaConfig, deps: ChannelDeps): ChannelA
     return { ...parse(fields), response: { status: 200, body: 'success', headers: { 'content-type': 'text/plain; charset=utf-8' } } };
   }
 
-  /** Parts already delivered for an outbox entry, so a retry after a partial failure does not repeat them. */
-  const partKey = (effectId: string, i: number) => `${NAME}:sent:${cfg.appId}:${effectId}:${i}`;
-
   async function sendTemplate(openid: string, message: OutboundMessage, ctx: SendContext): Promise<void> {
     if (!cfg.templateId) throw new Error('wechat-oa: a template message was asked for but WECHAT_TEMPLATE_ID is not set');
     try {
@@ -213,9 +211,9 @@ export function createWechatOa(cfg: WechatOaConfig, deps: ChannelDeps): ChannelA
   async function send(openid: string, message: OutboundMessage, ctx: SendContext): Promise<void> {
     if (ctx.template) return sendTemplate(openid, message, ctx);
     const { texts } = present(message, CAPABILITIES, ctx.locale ?? 'zh-CN');
+    const sent = sentParts(deps, `${NAME}:${cfg.appId}`, ctx.effectId);
     for (const [i, content] of texts.entries()) {
-      const key = ctx.effectId ? partKey(ctx.effectId, i) : null;
-      if (key && (await deps.kv.get(key))) continue;
+      if (await sent.done(i)) continue;
       try {
         await api.call('/cgi-bin/message/custom/send', { touser: openid, msgtype: 'text', text: { content } });
       } catch (err) {
@@ -229,7 +227,7 @@ export function createWechatOa(cfg: WechatOaConfig, deps: ChannelDeps): ChannelA
         }
         throw err;
       }
-      if (key) await deps.kv.set(key, '1', 24 * 60 * 60 * 1000);
+      await sent.mark(i);
     }
   }
 

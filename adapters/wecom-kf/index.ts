@@ -14,6 +14,7 @@ import type {
 } from '../../engine/channels.ts';
 import type { OutboundMessage } from '../../engine/domain.ts';
 import { AppError } from '../../engine/errors.ts';
+import { sentParts } from '../channel-kit/sent-parts.ts';
 import { present } from '../channel-kit/present.ts';
 import { aesKeyFrom, sameString, signatureMatches, wxDecrypt, wxSignature } from '../channel-kit/wx-crypto.ts';
 import { extractEncrypt, parseWxXml } from '../channel-kit/wx-xml.ts';
@@ -199,15 +200,13 @@ export function createWecomKf(cfg: WecomKfConfig, deps: ChannelDeps): ChannelAda
     return { messages, response: ok };
   }
 
-  const partKey = (effectId: string, i: number) => `${NAME}:sent:${cfg.corpId}:${effectId}:${i}`;
-
   async function send(externalUserId: string, message: OutboundMessage, ctx: SendContext): Promise<void> {
     const openKfId = ctx.contact?.['open_kfid'];
     if (typeof openKfId !== 'string' || !openKfId) throw new AppError('UNREACHABLE', 'wecom-kf: no kf account (open_kfid) known for this customer');
     const { texts } = present(message, CAPABILITIES, ctx.locale ?? 'zh-CN');
+    const sent = sentParts(deps, `${NAME}:${cfg.corpId}`, ctx.effectId);
     for (const [i, content] of texts.entries()) {
-      const key = ctx.effectId ? partKey(ctx.effectId, i) : null;
-      if (key && (await deps.kv.get(key))) continue;
+      if (await sent.done(i)) continue;
       try {
         await api.call('/cgi-bin/kf/send_msg', {
           touser: externalUserId,
@@ -224,7 +223,7 @@ export function createWecomKf(cfg: WecomKfConfig, deps: ChannelDeps): ChannelAda
         }
         throw err;
       }
-      if (key) await deps.kv.set(key, '1', 24 * 60 * 60 * 1000);
+      await sent.mark(i);
     }
   }
 
