@@ -37,7 +37,7 @@ const Env = z.object({
   JOB_EVERY_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
   SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
   /** The public origin the platforms call (https://bot.example.com), when a proxy sits in front. */
-  PUBLIC_BASE_URL: z.string().url('PUBLIC_BASE_URL must be a URL like https://bot.example.com').optional(),
+  PUBLIC_URL: z.string().url('PUBLIC_URL must be a URL like https://bot.example.com').optional(),
   /** The SMS channel for later messages a customer's own channel refuses; default the one SMS channel enabled. */
   SMS_FALLBACK_CHANNEL: z.string().regex(/^[a-z][a-z0-9-]*$/).optional(),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10_000_000).default(64 * 1024),

@@ -60,7 +60,7 @@ export function buildService(
     apiToken,
     cookieKey,
     maxBodyBytes: config.MAX_BODY_BYTES,
-    ...(config.PUBLIC_BASE_URL ? { publicBaseUrl: config.PUBLIC_BASE_URL } : {}),
+    ...(config.PUBLIC_URL ? { publicBaseUrl: config.PUBLIC_URL } : {}),
     ...(config.WEB_IDENTITY_SECRET ? { webIdentitySecret: config.WEB_IDENTITY_SECRET } : {}),
   });
   return { pack, store, hub, engine, app, apiToken, channelProblems: enabled.problems };

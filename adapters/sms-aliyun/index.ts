@@ -29,12 +29,14 @@ import { keywordOf, maskPhone, smsParts, toE164 } from '../sms-twilio/sms-text.t
  */
 
 export const NAME = 'sms-aliyun';
+/** The webhook path of the service's configuration contract. */
+export const PATH = '/webhooks/sms/aliyun';
 export const DEFAULT_ENDPOINT = 'dysmsapi.aliyuncs.com';
 
 const ENV = [
   'ALIYUN_ACCESS_KEY_ID',
   'ALIYUN_ACCESS_KEY_SECRET',
-  'ALIYUN_SMS_SIGN_NAME',
+  'ALIYUN_SMS_SIGN',
   'ALIYUN_SMS_TEMPLATE_CODE',
   'ALIYUN_SMS_TEMPLATE_PARAM',
   'ALIYUN_SMS_PARAM_MAX',
@@ -97,8 +99,8 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): A
   if (!/^[A-Za-z0-9]{12,64}$/.test(accessKeyId)) fail('ALIYUN_ACCESS_KEY_ID: expected the AccessKey ID (letters and digits, e.g. LTAI…)');
   const accessKeySecret = req('ALIYUN_ACCESS_KEY_SECRET');
   if (!/^[A-Za-z0-9]{16,64}$/.test(accessKeySecret)) fail('ALIYUN_ACCESS_KEY_SECRET: expected the AccessKey secret (letters and digits)');
-  const signName = req('ALIYUN_SMS_SIGN_NAME');
-  if ([...signName].length > 20 || /[【】[\]]/.test(signName)) fail('ALIYUN_SMS_SIGN_NAME: expected the approved signature name without 【】, at most 20 characters');
+  const signName = req('ALIYUN_SMS_SIGN');
+  if ([...signName].length > 20 || /[【】[\]]/.test(signName)) fail('ALIYUN_SMS_SIGN: expected the approved signature name without 【】, at most 20 characters');
   const templateCode = req('ALIYUN_SMS_TEMPLATE_CODE');
   if (!/^SMS_\d{4,20}$/.test(templateCode)) fail('ALIYUN_SMS_TEMPLATE_CODE: expected an approved template code like SMS_123456789');
   const templateParam = env['ALIYUN_SMS_TEMPLATE_PARAM']?.trim() || 'content';
@@ -318,7 +320,7 @@ export function createAliyunSms(cfg: AliyunSmsConfig, deps: ChannelDeps): Channe
   return {
     name: NAME,
     capabilities,
-    ...(cfg.uplinkSecret ? { path: `/webhooks/${NAME}`, webhook } : {}),
+    ...(cfg.uplinkSecret ? { path: PATH, webhook } : {}),
     send,
     canSend,
   };

@@ -26,6 +26,8 @@ import { isGsm7, keywordOf, maskPhone, smsParts, toE164 } from './sms-text.ts';
  */
 
 export const NAME = 'sms-twilio';
+/** The webhook path of the service's configuration contract. */
+export const PATH = '/webhooks/sms/twilio';
 export const DEFAULT_API_BASE = 'https://api.twilio.com';
 
 const ENV = [
@@ -290,7 +292,7 @@ export function createTwilio(cfg: TwilioConfig, deps: ChannelDeps): ChannelAdapt
     return { allowed: 'yes' };
   }
 
-  return { name: NAME, capabilities: CAPABILITIES, path: `/webhooks/${NAME}`, webhook, send, canSend };
+  return { name: NAME, capabilities: CAPABILITIES, path: PATH, webhook, send, canSend };
 }
 
 export const definition: ChannelDefinition = {

@@ -44,7 +44,8 @@ export function telegramConfig(env: Readonly<Record<string, string | undefined>>
   const token = env.TELEGRAM_BOT_TOKEN?.trim();
   if (!token) throw bad('TELEGRAM_BOT_TOKEN', 'missing (the token @BotFather gave you)');
   if (!/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/.test(token)) throw bad('TELEGRAM_BOT_TOKEN', 'malformed (expected <bot id>:<secret> as given by @BotFather)');
-  const modeRaw = env.TELEGRAM_MODE?.trim().toLowerCase() || 'webhook';
+  // The configuration contract: no webhook secret means long polling (local development).
+  const modeRaw = env.TELEGRAM_MODE?.trim().toLowerCase() || (env.TELEGRAM_WEBHOOK_SECRET ? 'webhook' : 'polling');
   if (modeRaw !== 'webhook' && modeRaw !== 'polling') throw bad('TELEGRAM_MODE', 'must be webhook or polling');
   const mode = modeRaw;
   const secret = env.TELEGRAM_WEBHOOK_SECRET?.trim();

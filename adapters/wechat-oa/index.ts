@@ -29,6 +29,8 @@ import { WxApi, WxApiError, apiBase } from './wx-api.ts';
  */
 
 export const NAME = 'wechat-oa';
+/** The webhook path of the service's configuration contract. */
+export const PATH = '/webhooks/wechat';
 export const DEFAULT_API_BASE = 'https://api.weixin.qq.com';
 export const WINDOW_MS = 48 * 60 * 60 * 1000;
 export const WINDOW_MESSAGES = 5;
@@ -246,7 +248,7 @@ export function createWechatOa(cfg: WechatOaConfig, deps: ChannelDeps): ChannelA
     return { allowed: 'no', reason: `${NAME}: ${why} and no template is configured` };
   }
 
-  return { name: NAME, capabilities: CAPABILITIES, path: `/webhooks/${NAME}`, webhook, send, canSend };
+  return { name: NAME, capabilities: CAPABILITIES, path: PATH, webhook, send, canSend };
 }
 
 export const definition: ChannelDefinition = {

@@ -29,6 +29,8 @@ import { WxApi, WxApiError, apiBase } from '../wechat-oa/wx-api.ts';
  */
 
 export const NAME = 'wecom-kf';
+/** The webhook path of the service's configuration contract. */
+export const PATH = '/webhooks/wecom';
 export const DEFAULT_API_BASE = 'https://qyapi.weixin.qq.com';
 export const WINDOW_MS = 48 * 60 * 60 * 1000;
 export const WINDOW_MESSAGES = 5;
@@ -239,7 +241,7 @@ export function createWecomKf(cfg: WecomKfConfig, deps: ChannelDeps): ChannelAda
     return { allowed: 'yes' };
   }
 
-  return { name: NAME, capabilities: CAPABILITIES, path: `/webhooks/${NAME}`, webhook, send, canSend };
+  return { name: NAME, capabilities: CAPABILITIES, path: PATH, webhook, send, canSend };
 }
 
 export const definition: ChannelDefinition = {

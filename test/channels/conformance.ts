@@ -68,7 +68,7 @@ export function channelConformance(subject: Subject): void {
     beforeAll(async () => {
       const env = await subject.start();
       dir = mkdtempSync(join(tmpdir(), `intake-${subject.name}-`));
-      service = buildService(loadConfig({ DATA_DIR: dir, STORE: 'memory', PUBLIC_BASE_URL: PUBLIC_BASE, JOB_EVERY_MS: '0' }), silentLogger(), {
+      service = buildService(loadConfig({ DATA_DIR: dir, STORE: 'memory', PUBLIC_URL: PUBLIC_BASE, JOB_EVERY_MS: '0' }), silentLogger(), {
         env,
         channels: [subject.definition],
       });

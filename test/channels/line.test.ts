@@ -289,7 +289,7 @@ describe('line through the service', () => {
   beforeAll(async () => {
     fake = await startLineFake();
     dir = mkdtempSync(join(tmpdir(), 'intake-line-'));
-    service = buildService(loadConfig({ DATA_DIR: dir, STORE: 'memory', PUBLIC_BASE_URL: BASE, JOB_EVERY_MS: '0' }), silentLogger(), {
+    service = buildService(loadConfig({ DATA_DIR: dir, STORE: 'memory', PUBLIC_URL: BASE, JOB_EVERY_MS: '0' }), silentLogger(), {
       env: { LINE_CHANNEL_SECRET: fake.channelSecret, LINE_CHANNEL_ACCESS_TOKEN: fake.channelAccessToken, LINE_API_BASE: fake.baseURL },
       channels: [definition],
     });

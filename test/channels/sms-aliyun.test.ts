@@ -14,7 +14,7 @@ const SK = 'FakeSecretFakeSecretFakeSecret';
 const SIGN = '投诉服务';
 const TEMPLATE = 'SMS_465830112';
 const SECRET = 'uplink-secret-0123456789';
-const URL_PUBLIC = `https://bot.example.com/webhooks/sms-aliyun?token=${SECRET}`;
+const URL_PUBLIC = `https://bot.example.com/webhooks/sms/aliyun?token=${SECRET}`;
 const PHONE = '13912345678';
 const E164 = '+8613912345678';
 /** The conformance run uses a lifted variable limit (长变量, granted on application): the bot's replies run to about 300 characters, 9 SMS at the default 35. The adapter tests keep 35. */
@@ -48,7 +48,7 @@ describe('sms-aliyun adapter', () => {
     env = {
       ALIYUN_ACCESS_KEY_ID: AK,
       ALIYUN_ACCESS_KEY_SECRET: SK,
-      ALIYUN_SMS_SIGN_NAME: SIGN,
+      ALIYUN_SMS_SIGN: SIGN,
       ALIYUN_SMS_TEMPLATE_CODE: TEMPLATE,
       ALIYUN_SMS_ENDPOINT: fake.endpoint,
       ALIYUN_SMS_UPLINK_SECRET: SECRET,
@@ -81,11 +81,11 @@ describe('sms-aliyun adapter', () => {
 
     it('refuses a missing or wrong secret before reading the body', async () => {
       const good = fake.uplink(URL_PUBLIC, [{ phone: PHONE, content: 'hi' }]);
-      await rejectsWith(adapter.webhook!({ ...good, url: 'https://bot.example.com/webhooks/sms-aliyun' }), 'UNAUTHORIZED');
+      await rejectsWith(adapter.webhook!({ ...good, url: 'https://bot.example.com/webhooks/sms/aliyun' }), 'UNAUTHORIZED');
       await rejectsWith(adapter.webhook!({ ...good, url: URL_PUBLIC.replace(SECRET, `${SECRET}x`) }), 'UNAUTHORIZED');
       await rejectsWith(adapter.webhook!({ ...good, url: URL_PUBLIC.replace(SECRET, 'short') }), 'UNAUTHORIZED');
       // Garbage without the secret: unauthorized, not a parse error.
-      await rejectsWith(adapter.webhook!({ ...good, url: 'https://bot.example.com/webhooks/sms-aliyun?token=', body: '{{{' }), 'UNAUTHORIZED');
+      await rejectsWith(adapter.webhook!({ ...good, url: 'https://bot.example.com/webhooks/sms/aliyun?token=', body: '{{{' }), 'UNAUTHORIZED');
     });
 
     it('answers a malformed push with BAD_REQUEST', async () => {
@@ -139,7 +139,7 @@ describe('sms-aliyun adapter', () => {
       const outboundOnly = definition.create({ ...env, ALIYUN_SMS_UPLINK_SECRET: '' }, deps());
       expect(outboundOnly.webhook).toBeUndefined();
       expect(outboundOnly.path).toBeUndefined();
-      expect(adapter.path).toBe('/webhooks/sms-aliyun');
+      expect(adapter.path).toBe('/webhooks/sms/aliyun');
     });
   });
 
@@ -328,8 +328,8 @@ describe('sms-aliyun adapter', () => {
       bad({ ALIYUN_ACCESS_KEY_ID: 'LTAI/bad key' }, 'ALIYUN_ACCESS_KEY_ID');
       bad({ ALIYUN_ACCESS_KEY_SECRET: '' }, 'ALIYUN_ACCESS_KEY_SECRET');
       bad({ ALIYUN_ACCESS_KEY_SECRET: 'has spaces in the secret value' }, 'ALIYUN_ACCESS_KEY_SECRET');
-      bad({ ALIYUN_SMS_SIGN_NAME: undefined }, 'ALIYUN_SMS_SIGN_NAME');
-      bad({ ALIYUN_SMS_SIGN_NAME: '【投诉服务】' }, 'ALIYUN_SMS_SIGN_NAME');
+      bad({ ALIYUN_SMS_SIGN: undefined }, 'ALIYUN_SMS_SIGN');
+      bad({ ALIYUN_SMS_SIGN: '【投诉服务】' }, 'ALIYUN_SMS_SIGN');
       bad({ ALIYUN_SMS_TEMPLATE_CODE: 'TPL_123' }, 'ALIYUN_SMS_TEMPLATE_CODE');
       bad({ ALIYUN_SMS_TEMPLATE_PARAM: '1content' }, 'ALIYUN_SMS_TEMPLATE_PARAM');
       bad({ ALIYUN_SMS_PARAM_MAX: '5' }, 'ALIYUN_SMS_PARAM_MAX');
@@ -357,7 +357,7 @@ describe('sms-aliyun adapter', () => {
     if (!phones.has(user)) phones.set(user, `1390000${String(1000 + phones.size).padStart(4, '0')}`);
     return phones.get(user)!;
   };
-  const PATH = '/webhooks/sms-aliyun';
+  const PATH = '/webhooks/sms/aliyun';
   const asDelivery = (r: WebhookRequest): Delivery => {
     const u = new URL(r.url);
     return { method: r.method, path: u.pathname, ...(u.search ? { query: u.search.slice(1) } : {}), headers: r.headers, body: r.body };
@@ -373,7 +373,7 @@ describe('sms-aliyun adapter', () => {
       return {
         ALIYUN_ACCESS_KEY_ID: AK,
         ALIYUN_ACCESS_KEY_SECRET: SK,
-        ALIYUN_SMS_SIGN_NAME: SIGN,
+        ALIYUN_SMS_SIGN: SIGN,
         ALIYUN_SMS_TEMPLATE_CODE: TEMPLATE,
         ALIYUN_SMS_ENDPOINT: fake.endpoint,
         ALIYUN_SMS_UPLINK_SECRET: SECRET,

@@ -13,7 +13,7 @@ const SID = `AC${'1a2b3c4d'.repeat(4)}`;
 const TOKEN = 'f'.repeat(8) + '0123456789abcdef' + 'e'.repeat(8);
 const FROM = '+15005550006';
 const CUSTOMER = '+14155550123';
-const URL_PUBLIC = 'https://bot.example.com/webhooks/sms-twilio';
+const URL_PUBLIC = 'https://bot.example.com/webhooks/sms/twilio';
 
 function memoryKv(): ChannelDeps['kv'] {
   const m = new Map<string, string>();
@@ -72,7 +72,7 @@ describe('sms-twilio adapter', () => {
     });
 
     it('accepts the URL with a query string and a non-default port exactly as signed', async () => {
-      const url = 'https://bot.example.com:8443/webhooks/sms-twilio?tenant=a%20b&x=1';
+      const url = 'https://bot.example.com:8443/webhooks/sms/twilio?tenant=a%20b&x=1';
       const result = await adapter.webhook!(fake.inbound({ url, from: CUSTOMER, body: '你好，我要投诉' }));
       expect(result.messages[0]?.text).toBe('你好，我要投诉');
     });
@@ -85,7 +85,7 @@ describe('sms-twilio adapter', () => {
       // Body changed after signing.
       await rejectsWith(adapter.webhook!({ ...good, body: good.body.replace('hello', 'HELLO') }), 'UNAUTHORIZED');
       // Signed for another URL (e.g. the proxy's internal one).
-      await rejectsWith(adapter.webhook!({ ...good, url: 'http://10.0.0.5:3000/webhooks/sms-twilio' }), 'UNAUTHORIZED');
+      await rejectsWith(adapter.webhook!({ ...good, url: 'http://10.0.0.5:3000/webhooks/sms/twilio' }), 'UNAUTHORIZED');
       // Garbage with a made-up signature: unauthorized, not a parse error.
       await rejectsWith(adapter.webhook!({ ...good, body: '%%%\u0000{', headers: { ...good.headers, 'x-twilio-signature': 'abc=' } }), 'UNAUTHORIZED');
       // A signature made with another account's token.
@@ -327,7 +327,7 @@ describe('sms-twilio adapter', () => {
     it('defaults to the real API and the standard webhook path', () => {
       const a = definition.create({ TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: TOKEN, TWILIO_FROM: FROM }, deps());
       expect(a.name).toBe('sms-twilio');
-      expect(a.path).toBe('/webhooks/sms-twilio');
+      expect(a.path).toBe('/webhooks/sms/twilio');
       expect(a.capabilities).toMatchObject({ choices: 'none', markup: 'plain' });
       expect(definition.env).toContain('TWILIO_API_BASE');
     });
@@ -344,7 +344,7 @@ describe('sms-twilio adapter', () => {
     if (!phones.has(user)) phones.set(user, `+1415555${String(1000 + phones.size).padStart(4, '0')}`);
     return phones.get(user)!;
   };
-  const PATH = '/webhooks/sms-twilio';
+  const PATH = '/webhooks/sms/twilio';
   const asDelivery = (r: WebhookRequest): Delivery => {
     const u = new URL(r.url);
     return { method: r.method, path: u.pathname, ...(u.search ? { query: u.search.slice(1) } : {}), headers: r.headers, body: r.body };

@@ -239,7 +239,9 @@ describe('telegram adapter', () => {
     it('names the variable that is missing or malformed, never its value', () => {
       expect(problem({ ...good, TELEGRAM_BOT_TOKEN: undefined })).toMatch(/^TELEGRAM_BOT_TOKEN: missing/);
       expect(problem({ ...good, TELEGRAM_BOT_TOKEN: 'not-a-token' })).toMatch(/^TELEGRAM_BOT_TOKEN: malformed/);
-      expect(problem({ ...good, TELEGRAM_WEBHOOK_SECRET: undefined })).toMatch(/^TELEGRAM_WEBHOOK_SECRET: missing/);
+      expect(problem({ ...good, TELEGRAM_MODE: 'webhook', TELEGRAM_WEBHOOK_SECRET: undefined })).toMatch(/^TELEGRAM_WEBHOOK_SECRET: missing/);
+      // No secret and no mode: long polling, as the configuration contract says.
+      expect(definition.create({ ...good, TELEGRAM_WEBHOOK_SECRET: undefined }, deps()).webhook).toBeUndefined();
       expect(problem({ ...good, TELEGRAM_WEBHOOK_SECRET: 'has space' })).toMatch(/^TELEGRAM_WEBHOOK_SECRET:/);
       expect(problem({ ...good, TELEGRAM_WEBHOOK_SECRET: 'x'.repeat(257) })).toMatch(/^TELEGRAM_WEBHOOK_SECRET:/);
       expect(problem({ ...good, TELEGRAM_MODE: 'smoke-signals' })).toMatch(/^TELEGRAM_MODE:/);
@@ -305,7 +307,7 @@ describe('telegram through the service', () => {
   beforeAll(async () => {
     fake = await startTelegramFake();
     dir = mkdtempSync(join(tmpdir(), 'intake-telegram-'));
-    service = buildService(loadConfig({ DATA_DIR: dir, STORE: 'memory', PUBLIC_BASE_URL: BASE, JOB_EVERY_MS: '0' }), silentLogger(), {
+    service = buildService(loadConfig({ DATA_DIR: dir, STORE: 'memory', PUBLIC_URL: BASE, JOB_EVERY_MS: '0' }), silentLogger(), {
       env: { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_WEBHOOK_SECRET: fake.secret, TELEGRAM_API_ROOT: fake.apiRoot },
       channels: [definition],
     });

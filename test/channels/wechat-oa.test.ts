@@ -164,10 +164,10 @@ describe('wechat-oa adapter', () => {
     it('passes the official verification vector (Token AAAAA)', async () => {
       const official = make({ WECHAT_TOKEN: 'AAAAA' });
       const q = 'signature=f464b24fc39322e44b38aa78f5edd27bd1441696&timestamp=1714036504&nonce=1514711492&echostr=5838479218127813673';
-      const r = await official.webhook!({ method: 'GET', url: `https://intake.example.test/webhooks/wechat-oa?${q}`, headers: {}, body: '' });
+      const r = await official.webhook!({ method: 'GET', url: `https://intake.example.test/webhooks/wechat?${q}`, headers: {}, body: '' });
       expect(r.response).toMatchObject({ status: 200, body: '5838479218127813673' });
       const bad = q.replace('1514711492', '1514711493');
-      expect((await refused(official.webhook!({ method: 'GET', url: `https://intake.example.test/webhooks/wechat-oa?${bad}`, headers: {}, body: '' }))).code).toBe('UNAUTHORIZED');
+      expect((await refused(official.webhook!({ method: 'GET', url: `https://intake.example.test/webhooks/wechat?${bad}`, headers: {}, body: '' }))).code).toBe('UNAUTHORIZED');
     });
 
     it('plain mode: parses a text push; MsgId is the dedupe key; answers "success"', async () => {

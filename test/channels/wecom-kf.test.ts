@@ -44,7 +44,7 @@ describe('wecom-kf configuration', () => {
   it('accepts good values', () => {
     expect(readConfig(good)).toMatchObject({ corpId: good.WECOM_CORP_ID, apiBase: 'https://qyapi.weixin.qq.com' });
     expect(definition.env).toEqual(['WECOM_CORP_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_API_BASE']);
-    expect(definition.create(good, deps)).toMatchObject({ name: 'wecom-kf', path: '/webhooks/wecom-kf', capabilities: CAPABILITIES });
+    expect(definition.create(good, deps)).toMatchObject({ name: 'wecom-kf', path: '/webhooks/wecom', capabilities: CAPABILITIES });
   });
 
   it.each([
@@ -314,7 +314,7 @@ describe('wecom-kf URL verification through the service', () => {
     const fake = await startWechatFake();
     const dir = mkdtempSync(join(tmpdir(), 'intake-wecom-kf-get-'));
     try {
-      const service = buildService(loadConfig({ DATA_DIR: dir, STORE: 'memory', PUBLIC_BASE_URL: PUBLIC_BASE, JOB_EVERY_MS: '0' }), silentLogger(), {
+      const service = buildService(loadConfig({ DATA_DIR: dir, STORE: 'memory', PUBLIC_URL: PUBLIC_BASE, JOB_EVERY_MS: '0' }), silentLogger(), {
         env: { WECOM_CORP_ID: fake.kf.corpId, WECOM_SECRET: fake.kf.secret, WECOM_TOKEN: fake.kf.token, WECOM_AES_KEY: fake.kf.aesKey, WECOM_API_BASE: fake.url },
         channels: [definition],
       });

@@ -219,7 +219,7 @@ export class WechatFake {
   }
 
   /** The GET that checks the server URL when it is saved on the platform. */
-  oaVerify(echostr = String(Math.floor(Math.random() * 1e18)), path = '/webhooks/wechat-oa'): Delivery {
+  oaVerify(echostr = String(Math.floor(Math.random() * 1e18)), path = '/webhooks/wechat'): Delivery {
     return this.delivery('GET', path, this.oaQuery({ echostr }), '');
   }
 
@@ -233,7 +233,7 @@ export class WechatFake {
 
   /** A push (plain or safe mode) carrying `xml`; in safe mode encrypted for the AppID with Tencent's code. */
   oaPush(openid: string, xml: string, opts: { safe?: boolean; path?: string } = {}): Delivery {
-    const path = opts.path ?? '/webhooks/wechat-oa';
+    const path = opts.path ?? '/webhooks/wechat';
     const headers = { 'content-type': 'text/xml' };
     if (!opts.safe) return this.delivery('POST', path, this.oaQuery({ openid }), xml, headers);
     const enc = tencentEncrypt(this.oa.aesKey, xml, this.oa.appId);
@@ -279,7 +279,7 @@ export class WechatFake {
   }
 
   /** The URL check: echostr encrypted for the CorpID; the server must answer its plaintext. */
-  kfVerify(plain = String(Math.floor(Math.random() * 1e18)), path = '/webhooks/wecom-kf'): Delivery & { plain: string } {
+  kfVerify(plain = String(Math.floor(Math.random() * 1e18)), path = '/webhooks/wecom'): Delivery & { plain: string } {
     const echostr = tencentEncrypt(this.kf.aesKey, plain, this.kf.corpId);
     const { query } = this.kfSigned(echostr, { echostr });
     return { ...this.delivery('GET', path, query, ''), plain };
@@ -287,7 +287,7 @@ export class WechatFake {
 
   /** An encrypted, signed callback whose plaintext is `xml` (receiveid = CorpID, as WeCom encrypts). */
   kfEncrypted(xml: string, opts: { path?: string; receiveId?: string } = {}): Delivery {
-    const path = opts.path ?? '/webhooks/wecom-kf';
+    const path = opts.path ?? '/webhooks/wecom';
     const enc = tencentEncrypt(this.kf.aesKey, xml, opts.receiveId ?? this.kf.corpId);
     const { query } = this.kfSigned(enc);
     const body = `<xml><ToUserName><![CDATA[${this.kf.corpId}]]></ToUserName><Encrypt><![CDATA[${enc}]]></Encrypt><AgentID><![CDATA[]]></AgentID></xml>`;
