@@ -14,7 +14,7 @@ export interface AgentDeps {
   render: Renderer;
   now: () => Date;
   /** Where a later message to this conversation's customer can go (turn/delivery.ts). */
-  route(conv: Conversation): Promise<Route>;
+  route(conv: Conversation, prefer?: 'sms'): Promise<Route>;
 }
 
 /** A line on the ticket's timeline when a message could reach the customer by no channel. */
@@ -32,10 +32,11 @@ async function pushMessage(
   author: 'agent' | 'bot',
   text: string,
   now: string,
+  prefer?: 'sms',
 ): Promise<{ message: TranscriptEntry; effects: OutboxEntry[]; contact: Conversation['contact']; undelivered?: string }> {
   const n = conv.messageCount;
   const message: TranscriptEntry = { conversationId: conv.id, n, author, text, at: now };
-  const route = await deps.route(conv);
+  const route = await deps.route(conv, prefer);
   const contact = conv.contact;
   if ('undelivered' in route) return { message, effects: [], contact, undelivered: route.undelivered };
   const effect: OutboxEntry = {
@@ -146,7 +147,9 @@ export async function ticketEvent(
   if (NOTIFIES.has(event.type)) {
     const conv = await mustConversation(deps.store, ticket.conversationId);
     const text = deps.render.text(`notify.${event.type}`, conv.dialog.locale, { ticketId: ticket.id, message: event.message ?? '' });
-    const { message, effects, contact, undelivered } = await pushMessage(deps, conv, 'bot', text, now);
+    // Progress goes where the customer asked for updates when they filed (by text message, say).
+    const prefer = ticket.contact.channel === 'sms' ? 'sms' : undefined;
+    const { message, effects, contact, undelivered } = await pushMessage(deps, conv, 'bot', text, now, prefer);
     commit.conversation = { value: { ...conv, messageCount: conv.messageCount + 1, ...(contact ? { contact } : {}), updatedAt: now }, expectedVersion: conv.version };
     commit.messages = [message];
     commit.effects!.push(...effects);

@@ -77,6 +77,11 @@ export interface ChannelCapabilities {
   /** Longest text of one message, in characters; longer texts are split at sentence ends. */
   maxLength: number;
   markup: 'plain' | 'markdown' | 'html';
+  /**
+   * The platform's sending limits, kept by the outbox in each instance: messages per second for the whole
+   * channel and per customer, each with the burst it tolerates (Telegram: 30/s, about 1/s per chat).
+   */
+  rate?: { perSecond: number; burst: number; perCustomerPerSecond: number; customerBurst: number };
 }
 
 /** An HTTP request exactly as the platform sent it: signatures are over these bytes. */

@@ -8,6 +8,7 @@ import { AppError, isAppError } from './errors.ts';
 import { createRenderer, type Renderer } from './i18n.ts';
 import { createUnderstander, type Understand } from './understand/index.ts';
 import { createKeyedQueue } from './turn/keyed-queue.ts';
+import { orderedId } from './ids.ts';
 import { createOutbox } from './turn/outbox.ts';
 import { commitTurn } from './turn/pipeline.ts';
 import * as agent from './agent-actions.ts';
@@ -16,6 +17,7 @@ import type { Scheduler } from './scheduler/scheduler.ts';
 import { createJobRunner } from './scheduler/runner.ts';
 import type { Leases } from './turn/leases.ts';
 import { routePush } from './turn/delivery.ts';
+import type { RateLimiter } from './turn/rate-limit.ts';
 import type { ChannelEvent, WebhookResult } from './channels.ts';
 import type { OutboxEntry } from './domain.ts';
 
@@ -34,6 +36,8 @@ export interface EngineOptions {
   jobEveryMs?: number;
   /** Cross-instance conversation ownership; needed when several instances share one store. */
   leases?: Leases;
+  /** Sending limits' clock and buckets; tests give one on their own clock. */
+  limiter?: RateLimiter;
   /** The SMS channel that carries later messages a customer's own channel refuses (to their phone). */
   smsFallback?: string;
   /** Test seam: called after a turn is committed and before its effects run. */
@@ -63,6 +67,7 @@ export function createEngine(o: EngineOptions) {
     events,
     ...(o.scheduler ? { scheduler: o.scheduler } : {}),
     onUnreachable: (entry) => unreachable(entry),
+    ...(o.limiter ? { limiter: o.limiter } : {}),
   });
   const routeDeps = { channels, now, ...(o.smsFallback ? { smsFallback: o.smsFallback } : {}) };
   const deps = {
@@ -71,7 +76,7 @@ export function createEngine(o: EngineOptions) {
     understand,
     render,
     now,
-    route: async (conv: Parameters<typeof routePush>[0]) => routePush(conv, await o.store.getCustomer(conv.customerId), routeDeps),
+    route: async (conv: Parameters<typeof routePush>[0], prefer?: 'sms') => routePush(conv, await o.store.getCustomer(conv.customerId), routeDeps, prefer),
   };
   const jobs = o.scheduler ? createJobRunner({ pack: o.pack, store: o.store, scheduler: o.scheduler, log: o.log, now }) : undefined;
   events.on('ticket_escalated', (d: { ticketId: string; level: number }) => o.log.info(d, 'ticket escalated'));
@@ -100,14 +105,42 @@ export function createEngine(o: EngineOptions) {
     });
   }
 
-  /** A send the channel refused for good: remember it, so later messages take another route. */
+  /**
+   * A send the channel refused for good (blocked, opted out): the conversation remembers it, the ticket's
+   * timeline says so, and the message itself goes by the fallback route (SMS to the phone on file) when
+   * there is one. Runs in the conversation's queue, after the turn whose send failed.
+   */
   async function unreachable(entry: Extract<OutboxEntry, { kind: 'send' }>): Promise<void> {
     o.log.warn({ channel: entry.channel, conversationId: entry.conversationId }, 'customer unreachable on this channel');
-    const conv = await o.store.getConversation(entry.conversationId);
+    const first = await o.store.getConversation(entry.conversationId);
+    if (!first) return;
     // Not awaited: the send may be running inside this conversation's own turn, which holds its queue.
-    if (conv && conv.channel === entry.channel) {
-      void setReachability(conv.channel, conv.channelUserId, 'blocked', now().toISOString()).catch((err: unknown) => o.log.error({ err }, 'could not record an unreachable customer'));
-    }
+    void exclusive(userKey(first.channel, first.channelUserId), async () => {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const conv = await o.store.getConversation(entry.conversationId);
+        if (!conv) return;
+        const at = now().toISOString();
+        const ownChannel = conv.channel === entry.channel;
+        const contact = ownChannel ? { ...(conv.contact ?? { sentSinceInbound: 0 }), unreachable: { reason: 'blocked' as const, at } } : conv.contact;
+        const updated = { ...conv, ...(contact ? { contact } : {}), updatedAt: at };
+        const route = ownChannel ? routePush(updated, await o.store.getCustomer(conv.customerId), routeDeps) : { undelivered: `${entry.channel}: refused` };
+        const effects: OutboxEntry[] = 'channel' in route ? [{ ...entry, id: orderedId('ob'), channel: route.channel, channelUserId: route.channelUserId, template: true, attempts: 0, createdAt: at, notBefore: at }] : [];
+        if ('channel' in route) delete (effects[0] as { contact?: unknown }).contact;
+        const commit: Commit = { conversation: { value: updated, expectedVersion: conv.version }, effects };
+        const ticket = conv.dialog.ticketId ? await o.store.getTicket(conv.dialog.ticketId) : null;
+        if (ticket) {
+          const note = { at, type: 'note' as const, by: 'system' as const, message: 'not delivered', data: { channel: entry.channel, reason: 'unreachable', fallback: 'channel' in route ? route.channel : null } };
+          commit.tickets = [{ value: { ...ticket, updatedAt: at, timeline: [...ticket.timeline, note] }, expectedVersion: ticket.version }];
+        }
+        try {
+          await o.store.commit(commit);
+          await outbox.run(effects, false);
+          return;
+        } catch (err) {
+          if (!isAppError(err, 'CONFLICT')) throw err;
+        }
+      }
+    }).catch((err: unknown) => o.log.error({ err }, 'could not record an unreachable customer'));
   }
 
   /** Runs what a channel delivered: its reachability events, then the messages as turns, in order. */

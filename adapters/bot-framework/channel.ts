@@ -22,10 +22,13 @@ const MAX_LENGTH = 4000;
  * first three (Teams docs, "suggested actions"); Web Chat, Direct Line and the Emulator show many, we
  * cap at 10. Other channels behind Azure Bot Service get numbered options in the text.
  */
+// Teams: about 50 requests/s per app and tenant, and per conversation 7 a second but 1,800 an hour.
+const RATE = { perSecond: 50, burst: 50, perCustomerPerSecond: 0.5, customerBurst: 7 };
+
 export function capabilitiesFor(channelId: string): ChannelCapabilities {
   switch (channelId) {
     case 'msteams':
-      return { choices: 'buttons', maxButtons: 3, maxButtonLabel: 20, maxLength: MAX_LENGTH, markup: 'plain' };
+      return { choices: 'buttons', maxButtons: 3, maxButtonLabel: 20, maxLength: MAX_LENGTH, markup: 'plain', rate: RATE };
     case 'webchat':
     case 'directline':
     case 'directlinespeech':

@@ -50,7 +50,15 @@ export const UCS2_PART = 134;
 export const DEFAULT_MAX_PARTS = 3;
 
 /** No buttons on SMS: choices become numbered options. maxLength is the GSM-7 part; Chinese parts are 134. */
-export const CAPABILITIES: ChannelCapabilities = { choices: 'none', maxButtons: 0, maxButtonLabel: 0, maxLength: GSM7_PART, markup: 'plain' };
+// A long code sends about 1 segment/s; Twilio queues short bursts itself.
+export const CAPABILITIES: ChannelCapabilities = {
+  choices: 'none',
+  maxButtons: 0,
+  maxButtonLabel: 0,
+  maxLength: GSM7_PART,
+  markup: 'plain',
+  rate: { perSecond: 1, burst: 10, perCustomerPerSecond: 1, customerBurst: 5 },
+};
 
 /** Twilio's standard opt-out, opt-in and help keywords (whole message, any case). */
 export const OPT_OUT = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT']);

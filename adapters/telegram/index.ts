@@ -29,6 +29,8 @@ export const TELEGRAM_CAPABILITIES: ChannelCapabilities = {
   maxButtonLabel: 64,
   maxLength: 4096,
   markup: 'plain',
+  // Bots FAQ: about 30 messages/s in all, about 1/s per chat with short bursts tolerated.
+  rate: { perSecond: 30, burst: 30, perCustomerPerSecond: 1, customerBurst: 3 },
 };
 
 export interface TelegramConfig {

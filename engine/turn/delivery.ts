@@ -19,7 +19,12 @@ export interface RouteDeps {
  * Telegram, STOP on SMS). When it says no, a phone number on file and an SMS channel carry it instead.
  * A channel this process does not run is assumed to allow it: its outbox entry waits for a process that does.
  */
-export function routePush(conv: Conversation, customer: Pick<Customer, 'phone'> | null, d: RouteDeps): Route {
+export function routePush(conv: Conversation, customer: Pick<Customer, 'phone'> | null, d: RouteDeps, prefer?: 'sms'): Route {
+  const sms = d.smsFallback ? d.channels.get(d.smsFallback) : undefined;
+  // Updates by text message were the customer's own choice when they filed.
+  if (prefer === 'sms' && sms && customer?.phone && conv.channel !== sms.name) {
+    return { channel: sms.name, channelUserId: customer.phone, template: true, fallback: true };
+  }
   const adapter = d.channels.get(conv.channel);
   const contact = conv.contact ?? { sentSinceInbound: 0 };
   let permission: Permission;
@@ -28,8 +33,7 @@ export function routePush(conv: Conversation, customer: Pick<Customer, 'phone'> 
   if (permission.allowed !== 'no') {
     return { channel: conv.channel, channelUserId: conv.channelUserId, template: permission.allowed === 'template', fallback: false };
   }
-  const sms = d.smsFallback ? d.channels.get(d.smsFallback) : undefined;
-  if (sms && customer?.phone && conv.channel !== d.smsFallback) {
+  if (sms && customer?.phone && conv.channel !== sms.name) {
     return { channel: sms.name, channelUserId: customer.phone, template: true, fallback: true };
   }
   return { undelivered: permission.reason };

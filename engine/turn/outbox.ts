@@ -5,6 +5,7 @@ import type { Store } from '../store.ts';
 import type { ChannelAdapter } from '../channels.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
 import { isAppError } from '../errors.ts';
+import { createRateLimiter, type RateLimiter } from './rate-limit.ts';
 
 export interface OutboxOptions {
   store: Store;
@@ -16,7 +17,11 @@ export interface OutboxOptions {
   scheduler?: Scheduler;
   /** A send the channel refused for good (AppError UNREACHABLE): not retried; the engine records it. */
   onUnreachable?: (entry: Extract<OutboxEntry, { kind: 'send' }>) => Promise<void>;
+  limiter?: RateLimiter;
 }
+
+/** Waits this long in place for a sending slot; a longer wait goes back to the store for later. */
+const MAX_INLINE_WAIT_MS = 1000;
 
 const MAX_BACKOFF_MS = 60 * 60 * 1000;
 
@@ -26,6 +31,20 @@ const MAX_BACKOFF_MS = 60 * 60 * 1000;
  */
 export function createOutbox(o: OutboxOptions) {
   const inFlight = new Set<string>();
+  const limiter = o.limiter ?? createRateLimiter();
+
+  /** 0 when the entry may go now; else how long until the channel's limits allow it. */
+  async function slot(entry: OutboxEntry): Promise<number> {
+    if (entry.kind !== 'send') return 0;
+    const rate = o.channels.get(entry.channel)?.capabilities?.rate;
+    if (!rate) return 0;
+    let wait = limiter.reserve(entry.channel, entry.channelUserId, rate);
+    if (wait > 0 && wait <= MAX_INLINE_WAIT_MS) {
+      await new Promise((r) => setTimeout(r, wait));
+      wait = limiter.reserve(entry.channel, entry.channelUserId, rate);
+    }
+    return wait;
+  }
 
   async function execute(entry: OutboxEntry, live: boolean): Promise<void> {
     if (entry.kind === 'event') {
@@ -61,6 +80,12 @@ export function createOutbox(o: OutboxOptions) {
       if (inFlight.has(entry.id)) continue;
       inFlight.add(entry.id);
       let outcome: { done: true } | { done: false; retryAt: string };
+      const wait = await slot(entry);
+      if (wait > 0) {
+        // Over the platform's rate: kept in the store and sent when the limit allows, never dropped.
+        settled.push(o.store.settleEffect(entry.id, { done: false, retryAt: new Date(o.now().getTime() + wait).toISOString() }).finally(() => inFlight.delete(entry.id)));
+        continue;
+      }
       try {
         await execute(entry, live);
         outcome = { done: true };
@@ -70,7 +95,9 @@ export function createOutbox(o: OutboxOptions) {
           settled.push(o.store.settleEffect(entry.id, { done: true }).finally(() => inFlight.delete(entry.id)));
           continue;
         }
-        const delay = Math.min(MAX_BACKOFF_MS, 2000 * 2 ** entry.attempts);
+        // A platform that said when to come back (Retry-After) is believed; otherwise back off exponentially.
+        const hinted = (err as { retryAfterMs?: unknown }).retryAfterMs;
+        const delay = typeof hinted === 'number' && hinted > 0 ? Math.min(MAX_BACKOFF_MS, hinted) : Math.min(MAX_BACKOFF_MS, 2000 * 2 ** entry.attempts);
         o.log.warn({ err, effect: entry.id, kind: entry.kind, attempts: entry.attempts + 1 }, 'effect failed; will retry');
         outcome = { done: false, retryAt: new Date(o.now().getTime() + delay).toISOString() };
       }

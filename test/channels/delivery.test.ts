@@ -94,6 +94,12 @@ describe('proactive delivery by channel rule', () => {
     await h.engine.drain();
     for (let i = 0; i < 50 && !(await h.store.findConversation('test', 'w4'))!.contact?.unreachable; i++) await new Promise((r) => setTimeout(r, 5));
     expect((await h.store.findConversation('test', 'w4'))!.contact!.unreachable).toMatchObject({ reason: 'blocked' });
+    // The refused message itself goes by SMS, and the ticket's timeline says it was not delivered in the chat.
+    for (let i = 0; i < 50 && sms.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(sms.at(-1)).toMatchObject({ to: '+447700900123', ctx: { template: true } });
+    expect(sms.at(-1)!.text).toContain('We are on it.');
+    const timeline = (await h.store.getTicket(done.ticketId!))!.timeline;
+    expect(timeline.at(-1)).toMatchObject({ type: 'note', by: 'system', message: 'not delivered', data: { channel: 'test', fallback: 'sms-test' } });
     // Not retried: the outbox has nothing left for it.
     const left = await h.store.pendingEffects(new Date(h.clock.now.getTime() + 10 * HOUR).toISOString());
     expect(left.filter((e) => e.kind === 'send')).toEqual([]);
@@ -102,5 +108,25 @@ describe('proactive delivery by channel rule', () => {
     blocked.delete('w4');
     await h.say('w4', 'hello again');
     expect((await h.store.findConversation('test', 'w4'))!.contact!.unreachable).toBeUndefined();
+  });
+
+  it('progress goes by text message when the customer asked for updates that way', async () => {
+    const out: Out[] = [];
+    const sms: Out[] = [];
+    const h = harness({ channels: [windowed('test', out), windowed('sms-test', sms)], smsFallback: 'sms-test' });
+    const done = await h.script('w5', [
+      ['My power went out yesterday at 8pm and nobody told us about any planned outage', /what would you like us to do/i],
+      ['I want an explanation and the power back', /customer number/i],
+      ['1234567890', /phone number/i],
+      ['+44 7700 900123', /keep you updated/i],
+      ['By text message', /correct\?/],
+      ['yes', TICKET_RE],
+    ]);
+    expect((await h.store.getTicket(done.ticketId!))!.contact.channel).toBe('sms');
+    const before = out.length;
+    await h.engine.ticketEvent(done.ticketId!, { type: 'progress', message: 'Crew on the way.' });
+    expect(out.length).toBe(before);
+    expect(sms.at(-1)).toMatchObject({ to: '+447700900123', ctx: { template: true } });
+    expect(sms.at(-1)!.text).toContain('Crew on the way.');
   });
 });
