@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChannelAdapter, ChannelContact, SendContext } from '../../engine/channels.ts';
 import type { OutboundMessage } from '../../engine/domain.ts';
 import { AppError } from '../../engine/errors.ts';
-import { harness, TICKET_RE } from '../helpers/harness.ts';
+import { fileOutage, harness } from '../helpers/harness.ts';
 
 // Later messages (agent replies, progress) go where the customer's channel allows: freely inside its
 // window, as an approved template when it says so, else by SMS to the phone they gave, else nowhere
@@ -30,16 +30,7 @@ function windowed(name: string, out: Out[], o: { template?: boolean; blocked?: S
   };
 }
 
-async function file(h: ReturnType<typeof harness>, user: string, phone = true) {
-  const steps: Array<[string, RegExp]> = [
-    ['My power went out yesterday at 8pm and nobody told us about any planned outage', /what would you like us to do/i],
-    ['I want an explanation and the power back', /customer number/i],
-    ['1234567890', /phone number/i],
-  ];
-  if (phone) steps.push(['+44 7700 900123', /keep you updated/i], ['Here in this chat', /correct\?/], ['yes', TICKET_RE]);
-  const done = await h.script(user, steps);
-  return done;
-}
+const file = (h: ReturnType<typeof harness>, user: string, phone = true) => fileOutage(h, user, { phone });
 
 describe('proactive delivery by channel rule', () => {
   it('inside the window the message goes on the channel and counts; outside it goes as a template when allowed', async () => {
@@ -114,14 +105,7 @@ describe('proactive delivery by channel rule', () => {
     const out: Out[] = [];
     const sms: Out[] = [];
     const h = harness({ channels: [windowed('test', out), windowed('sms-test', sms)], smsFallback: 'sms-test' });
-    const done = await h.script('w5', [
-      ['My power went out yesterday at 8pm and nobody told us about any planned outage', /what would you like us to do/i],
-      ['I want an explanation and the power back', /customer number/i],
-      ['1234567890', /phone number/i],
-      ['+44 7700 900123', /keep you updated/i],
-      ['By text message', /correct\?/],
-      ['yes', TICKET_RE],
-    ]);
+    const done = await fileOutage(h, 'w5', { updates: 'By text message' });
     expect((await h.store.getTicket(done.ticketId!))!.contact.channel).toBe('sms');
     const before = out.length;
     await h.engine.ticketEvent(done.ticketId!, { type: 'progress', message: 'Crew on the way.' });

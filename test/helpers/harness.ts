@@ -76,3 +76,17 @@ export function harness(options: Partial<EngineOptions> & { store?: Store; at?: 
 }
 
 export const TICKET_RE = /PU-\d{8}-[0-9A-Z]{6}/;
+
+/**
+ * An urgent outage complaint in English through to its ticket (power-utility), updates by `updates`
+ * ("Here in this chat", "By text message", or "2"); without a phone it stops where the phone is asked.
+ */
+export async function fileOutage(h: Harness, user: string, o: { phone?: boolean; updates?: string } = {}) {
+  const steps: Array<[string, RegExp | null]> = [
+    ['My power went out yesterday at 8pm and nobody told us about any planned outage', /what would you like us to do/i],
+    ['I want an explanation and the power back', /customer number/i],
+    ['1234567890', /phone number/i],
+  ];
+  if (o.phone !== false) steps.push(['+44 7700 900123', /keep you updated/i], [o.updates ?? 'Here in this chat', /correct\?/], ['yes', TICKET_RE]);
+  return h.script(user, steps);
+}

@@ -3,22 +3,14 @@ import { createMemoryStore } from '../../adapters/store/memory/memory-store.ts';
 import { createMemoryScheduler } from '../../adapters/store/memory/memory-scheduler.ts';
 import { createEngine } from '../../engine/engine.ts';
 import { silentLogger } from '../../engine/log.ts';
-import { harness, pack, TICKET_RE } from '../helpers/harness.ts';
+import { fileOutage, harness, pack } from '../helpers/harness.ts';
 
 // Deadlines are alarms in the scheduler. Time only moves when the test moves the clock.
 
 const HOUR = 3_600_000;
 
 async function fileUrgent(h: ReturnType<typeof harness>, user = 'esc1') {
-  const done = await h.script(user, [
-    ['My power went out yesterday at 8pm and nobody told us about any planned outage', /what would you like us to do/i],
-    ['I want an explanation and the power back', /customer number/i],
-    ['1234567890', /phone number/i],
-    ['+44 7700 900123', /keep you updated/i],
-    ['2', /correct\?/],
-    ['yes', TICKET_RE],
-  ]);
-  return done.ticketId!;
+  return (await fileOutage(h, user, { updates: '2' })).ticketId!;
 }
 
 const advance = (h: ReturnType<typeof harness>, ms: number) => (h.clock.now = new Date(h.clock.now.getTime() + ms));
