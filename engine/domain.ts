@@ -39,6 +39,8 @@ export interface Customer {
   version: number;
   identities: ChannelIdentity[];
   phone?: string;
+  /** The phone was proven by possession: the customer texted us from it on an SMS channel. */
+  phoneVerified?: boolean;
   locale?: Locale;
   tags: string[];
   /** When each complaint was filed; the pack's risk rule counts those inside its window. */

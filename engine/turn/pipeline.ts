@@ -28,6 +28,12 @@ export interface TurnOutcome {
   duplicate: boolean;
 }
 
+/** Two spellings of one number (+86 139…, 139…): the shorter is the tail of the longer, 8 digits at least. */
+export function samePhone(a: string, b: string): boolean {
+  const [x, y] = [a.replace(/\D/g, ''), b.replace(/\D/g, '')];
+  return Math.min(x.length, y.length) >= 8 && (x.endsWith(y) || y.endsWith(x));
+}
+
 /** A typed label or its number ("2") picks the matching button the bot offered last. */
 export function matchChoice(offered: OfferedChoice[], text: string): string | undefined {
   const said = normalize(text).replace(/[。.!！\s]+$/u, '');
@@ -122,12 +128,14 @@ export async function prepareTurn(deps: TurnDeps, msg: InboundMessage): Promise<
   let customerChanged = !storedCustomer;
   let customerVersion = storedCustomer ? storedCustomer.version : null;
 
-  // A phone number already on file means the same person, met on another channel or in an earlier chat:
-  // this identity joins that record, so history and the risk rule see all their complaints.
+  // Records join only on a phone proven on both sides: typing someone else's number must never open
+  // their history ("any update on my complaint?"). A message that came by SMS from the number proves it;
+  // a number typed in a chat is kept on this customer's own record, unverified.
   for (const effect of result.effects) {
     if (effect.type !== 'set_phone') continue;
-    const owner = await store.findCustomerByPhone(effect.phone);
-    if (owner && owner.id !== customer.id) {
+    const proven = msg.channel.startsWith('sms') && samePhone(msg.channelUserId, effect.phone);
+    const owner = proven ? await store.findCustomerByPhone(effect.phone) : null;
+    if (owner && owner.id !== customer.id && owner.phoneVerified) {
       const identities = [...owner.identities];
       for (const id of customer.identities) {
         if (!identities.some((x) => x.channel === id.channel && x.channelUserId === id.channelUserId)) identities.push(id);
@@ -135,7 +143,7 @@ export async function prepareTurn(deps: TurnDeps, msg: InboundMessage): Promise<
       const complaintTimes = [...new Set([...owner.complaintTimes, ...customer.complaintTimes])].sort().slice(-50);
       customer = { ...owner, identities, complaintTimes, tags: [...new Set([...owner.tags, ...customer.tags])], updatedAt: now };
       customerVersion = owner.version;
-    } else customer = { ...customer, phone: effect.phone, updatedAt: now };
+    } else customer = { ...customer, phone: effect.phone, ...(proven ? { phoneVerified: true } : {}), updatedAt: now };
     customerChanged = true;
   }
 

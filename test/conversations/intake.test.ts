@@ -149,29 +149,51 @@ describe('intake in English', () => {
 });
 
 describe('customer record', () => {
-  it('links the same phone across channels and chats into one customer, whose complaints all count', async () => {
+  const steps = (text: string): Array<[string, RegExp | null]> => [
+    [text, null],
+    ['yesterday', null],
+    ['A refund', null],
+    ['3301234567', null],
+    ['+86 139 1234 5678', null],
+    ['By text message', /correct\?/],
+    ['yes', TICKET_RE],
+  ];
+
+  it('a phone number typed in a chat never joins another record: someone else\'s complaints stay hidden', async () => {
     const h = harness();
-    const file = (user: string, text: string) =>
-      h.script(user, [
-        [text, null],
-        ['yesterday', null],
-        ['A refund', null],
-        ['3301234567', null],
-        ['+86 139 1234 5678', null],
-        ['By text message', /correct\?/],
-        ['yes', TICKET_RE],
-      ]);
-    const first = await file('phone-a', 'My electricity bill is wrong, I was charged twice');
-    const second = await file('phone-b', 'I was overcharged on my electricity bill this month');
+    const first = await h.script('phone-a', steps('My electricity bill is wrong, I was charged twice'));
+    const second = await h.script('phone-b', steps('I was overcharged on my electricity bill this month'));
+    const a = (await h.store.getTicket(first.ticketId!))!;
+    const b = (await h.store.getTicket(second.ticketId!))!;
+    expect(b.customerId).not.toBe(a.customerId);
+    expect((await h.store.getCustomer(b.customerId))!).toMatchObject({ phone: '13912345678' });
+    expect((await h.store.getCustomer(b.customerId))!.phoneVerified).toBeUndefined();
+    const progress = await h.say('phone-b', 'any update on my complaint?');
+    expect(progress.replies[0]!.text).toContain(second.ticketId!);
+    expect(progress.replies[0]!.text).not.toContain(first.ticketId!);
+  });
+
+  it('the same phone proven on two SMS channels is one customer, whose complaints all count', async () => {
+    const h = harness({ channels: [{ name: 'sms-a', send: async () => {} }, { name: 'sms-b', send: async () => {} }] });
+    let seq = 0;
+    const text = async (channel: string, lines: Array<[string, RegExp | null]>) => {
+      let last;
+      for (const [line] of lines) {
+        last = await h.engine.handle({ channel, channelUserId: '+8613912345678', text: line, messageId: `${channel}-${++seq}`, timestamp: h.clock.now.toISOString() });
+      }
+      return last!;
+    };
+    const first = await text('sms-a', steps('My electricity bill is wrong, I was charged twice'));
+    const second = await text('sms-b', steps('I was overcharged on my electricity bill this month'));
+    expect(first.ticketId).toMatch(TICKET_RE);
     const a = (await h.store.getTicket(first.ticketId!))!;
     const b = (await h.store.getTicket(second.ticketId!))!;
     expect(b.customerId).toBe(a.customerId);
     const customer = (await h.store.getCustomer(a.customerId))!;
-    expect(customer.phone).toBe('13912345678');
-    expect(customer.identities.map((i) => i.channelUserId).sort()).toEqual(['phone-a', 'phone-b']);
+    expect(customer).toMatchObject({ phone: '13912345678', phoneVerified: true });
+    expect(customer.identities.map((i) => i.channel).sort()).toEqual(['sms-a', 'sms-b']);
     expect(customer.complaintTimes).toHaveLength(2);
-    expect((await h.store.findConversation('test', 'phone-b'))!.customerId).toBe(a.customerId);
-    const progress = await h.say('phone-b', 'any update on my complaint?');
+    const progress = await h.engine.handle({ channel: 'sms-b', channelUserId: '+8613912345678', text: 'any update on my complaint?', messageId: 'p1', timestamp: h.clock.now.toISOString() });
     expect(progress.replies[0]!.text).toContain(first.ticketId!);
     expect(progress.replies[0]!.text).toContain(second.ticketId!);
   });
