@@ -23,6 +23,11 @@ export interface Conversation {
   offered: OfferedChoice[];
   /** Transcript entries so far; the next entry gets this number. */
   messageCount: number;
+  /**
+   * A link to another customer record waiting for its code: the customer typed a number that already
+   * has complaints, and a code went to that number by SMS. Only the code's hash is kept.
+   */
+  link?: { customerId: string; phone: string; codeHash: string; expiresAt: string; attempts: number };
   /** Reaching the customer on this channel later: when they last wrote, what was sent since, reachability. */
   contact?: ChannelContact;
   createdAt: string;

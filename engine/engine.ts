@@ -76,6 +76,7 @@ export function createEngine(o: EngineOptions) {
     understand,
     render,
     now,
+    ...(o.smsFallback ? { smsChannel: o.smsFallback } : {}),
     route: async (conv: Parameters<typeof routePush>[0], prefer?: 'sms') => routePush(conv, await o.store.getCustomer(conv.customerId), routeDeps, prefer),
   };
   const jobs = o.scheduler ? createJobRunner({ pack: o.pack, store: o.store, scheduler: o.scheduler, log: o.log, now }) : undefined;

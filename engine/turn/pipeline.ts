@@ -1,3 +1,4 @@
+import { createHash, randomInt } from 'node:crypto';
 import type { Commit, Conversation, Customer, OfferedChoice, OutboxEntry, Ticket, TranscriptEntry, TurnRecord, Versioned } from '../domain.ts';
 import type { InboundMessage } from '../channels.ts';
 import type { Pack } from '../packs/schema.ts';
@@ -11,6 +12,7 @@ import { deadlinesFor } from '../tickets/deadlines.ts';
 import { deadlineJobs } from '../tickets/escalation.ts';
 import { localDate } from '../local-time.ts';
 import { initialDialog, step } from '../../flows/dialog.ts';
+import { maskPhone } from '../../flows/replies.ts';
 import type { Effect, FlowInput, TicketSummary } from '../../flows/types.ts';
 
 export interface TurnDeps {
@@ -19,6 +21,64 @@ export interface TurnDeps {
   understand: Understand;
   render: Renderer;
   now: () => Date;
+  /** The SMS channel that can carry a link code to a typed number; no link codes without one. */
+  smsChannel?: string;
+}
+
+const LINK_MINUTES = 10;
+const LINK_ATTEMPTS = 5;
+const hashCode = (code: string, conversationId: string) => createHash('sha256').update(`${conversationId}:${code}`).digest('hex');
+
+/** One record for a person: the owner's, with the other record's identities and complaints added. */
+function joinRecords(owner: Customer, other: Customer, now: string): Customer {
+  const identities = [...owner.identities];
+  for (const id of other.identities) {
+    if (!identities.some((x) => x.channel === id.channel && x.channelUserId === id.channelUserId)) identities.push(id);
+  }
+  const complaintTimes = [...new Set([...owner.complaintTimes, ...other.complaintTimes])].sort().slice(-50);
+  return { ...owner, identities, complaintTimes, tags: [...new Set([...owner.tags, ...other.tags])], updatedAt: now };
+}
+
+/**
+ * The answer to a link code (six digits while a link waits): the right code joins this chat to the
+ * record of the number's owner; a wrong one counts, and five wrong or an old code end the link.
+ * Nothing else in the dialogue moves, so an intake in progress carries on afterwards.
+ */
+async function linkTurn(deps: TurnDeps, msg: InboundMessage, conv: Conversation, customer: Customer, now: string): Promise<{ commit: Commit; record: TurnRecord }> {
+  const link = conv.link!;
+  const locale = conv.dialog.locale;
+  const expired = Date.parse(link.expiresAt) <= Date.parse(now) || link.attempts >= LINK_ATTEMPTS;
+  const right = !expired && hashCode(msg.text.trim(), conv.id) === link.codeHash;
+  const owner = right ? await deps.store.getCustomer(link.customerId) : null;
+  const next: Conversation = { ...conv, messageCount: conv.messageCount + 2, updatedAt: now };
+  delete next.link;
+  const commit: Commit = {};
+  let key = 'link.expired';
+  if (right && owner) {
+    key = 'link.done';
+    const joined = joinRecords(owner, customer, now);
+    next.customerId = owner.id;
+    commit.customers = [{ value: joined, expectedVersion: owner.version }];
+  } else if (!expired) {
+    key = 'link.wrong';
+    next.link = { ...link, attempts: link.attempts + 1 };
+  }
+  const reply = { text: deps.render.text(key, locale) };
+  const n = conv.messageCount;
+  const record: TurnRecord = { conversationId: conv.id, n, replies: [reply], status: conv.dialog.status };
+  if (conv.dialog.ticketId) record.ticketId = conv.dialog.ticketId;
+  Object.assign(commit, {
+    dedupe: { key: `${msg.channel}:${msg.messageId}`, record },
+    conversation: { value: next, expectedVersion: conv.version },
+    messages: [
+      { conversationId: conv.id, n, author: 'customer', text: msg.text, at: now },
+      { conversationId: conv.id, n: n + 1, author: 'bot', text: reply.text, at: now },
+    ],
+    effects: [
+      { id: orderedId('ob'), kind: 'send', conversationId: conv.id, channel: msg.channel, channelUserId: msg.channelUserId, mode: 'reply', n: n + 1, message: reply, locale, createdAt: now, notBefore: now, attempts: 0 },
+    ],
+  } satisfies Commit);
+  return { commit, record };
 }
 
 export interface TurnOutcome {
@@ -96,6 +156,7 @@ export async function prepareTurn(deps: TurnDeps, msg: InboundMessage): Promise<
     createdAt: now,
     updatedAt: now,
   };
+  if (conversation.link && /^\s*\d{6}\s*$/.test(msg.text)) return linkTurn(deps, msg, conversation, customer, now);
   const openTickets = await store.listTickets({ customerId: customer.id, open: true, limit: 20 });
   const today = localDate(now, pack.timeZone);
   const understanding = deps.understand(msg.text, { locale: chosen ?? conversation.dialog.locale, today });
@@ -130,20 +191,38 @@ export async function prepareTurn(deps: TurnDeps, msg: InboundMessage): Promise<
 
   // Records join only on a phone proven on both sides: typing someone else's number must never open
   // their history ("any update on my complaint?"). A message that came by SMS from the number proves it;
-  // a number typed in a chat is kept on this customer's own record, unverified.
+  // a number typed in a chat is kept on this customer's own record, and when that number already has
+  // complaints, a code goes to it by SMS: typing the code back proves it and joins the records.
+  let link: Conversation['link'];
   for (const effect of result.effects) {
     if (effect.type !== 'set_phone') continue;
     const proven = msg.channel.startsWith('sms') && samePhone(msg.channelUserId, effect.phone);
-    const owner = proven ? await store.findCustomerByPhone(effect.phone) : null;
-    if (owner && owner.id !== customer.id && owner.phoneVerified) {
-      const identities = [...owner.identities];
-      for (const id of customer.identities) {
-        if (!identities.some((x) => x.channel === id.channel && x.channelUserId === id.channelUserId)) identities.push(id);
-      }
-      const complaintTimes = [...new Set([...owner.complaintTimes, ...customer.complaintTimes])].sort().slice(-50);
-      customer = { ...owner, identities, complaintTimes, tags: [...new Set([...owner.tags, ...customer.tags])], updatedAt: now };
+    const owner = await store.findCustomerByPhone(effect.phone);
+    if (proven && owner && owner.id !== customer.id && owner.phoneVerified) {
+      customer = joinRecords(owner, customer, now);
       customerVersion = owner.version;
-    } else customer = { ...customer, phone: effect.phone, ...(proven ? { phoneVerified: true } : {}), updatedAt: now };
+    } else {
+      customer = { ...customer, phone: effect.phone, ...(proven ? { phoneVerified: true } : {}), updatedAt: now };
+      if (!proven && owner && owner.id !== customer.id && deps.smsChannel) {
+        const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+        link = { customerId: owner.id, phone: effect.phone, codeHash: hashCode(code, conversation.id), expiresAt: new Date(Date.parse(now) + LINK_MINUTES * 60_000).toISOString(), attempts: 0 };
+        replies.push({ text: deps.render.text('link.code_sent', locale, { phone: maskPhone(effect.phone) }) });
+        outbox.push({
+          id: orderedId('ob'),
+          kind: 'send',
+          conversationId: conversation.id,
+          channel: deps.smsChannel,
+          channelUserId: effect.phone,
+          mode: 'push',
+          n: -1,
+          message: { text: deps.render.text('link.code_sms', locale, { code, minutes: LINK_MINUTES }) },
+          template: true,
+          createdAt: now,
+          notBefore: now,
+          attempts: 0,
+        });
+      }
+    }
     customerChanged = true;
   }
 
@@ -215,7 +294,7 @@ export async function prepareTurn(deps: TurnDeps, msg: InboundMessage): Promise<
   for (const entry of outbox) {
     if (entry.kind !== 'send') continue;
     entry.locale = locale;
-    if (contact.data) entry.contact = contact.data;
+    if (contact.data && entry.channel === msg.channel) entry.contact = contact.data;
   }
   const next: Conversation = {
     ...conversation,
@@ -226,6 +305,7 @@ export async function prepareTurn(deps: TurnDeps, msg: InboundMessage): Promise<
     contact,
     updatedAt: now,
   };
+  if (link) next.link = link;
   if (customer.locale !== locale) {
     customer = { ...customer, locale, updatedAt: now };
     customerChanged = true;

@@ -199,6 +199,64 @@ describe('customer record', () => {
   });
 });
 
+describe('linking a chat to the records of a typed number', () => {
+  it('sends a code to the number; the right code joins the records, and only then are their complaints shown', async () => {
+    const texts: Array<{ to: string; text: string }> = [];
+    const h = harness({ channels: [{ name: 'test', send: async () => {} }, { name: 'sms-a', send: async (to, m) => void texts.push({ to, text: m.text }) }], smsFallback: 'sms-a' });
+    let seq = 0;
+    const steps = (text: string): Array<[string, RegExp | null]> => [
+      [text, null], ['yesterday', null], ['A refund', null], ['3301234567', null], ['+86 139 1234 5678', null], ['By text message', /correct\?/], ['yes', TICKET_RE],
+    ];
+    // The number's owner complained by SMS from it: their phone is proven.
+    let first;
+    for (const [line] of steps('My electricity bill is wrong, I was charged twice')) {
+      first = await h.engine.handle({ channel: 'sms-a', channelUserId: '+8613912345678', text: line, messageId: `s${++seq}`, timestamp: h.clock.now.toISOString() });
+    }
+    texts.length = 0;
+    // Someone in the web chat types the same number; the code goes out when their complaint is filed.
+    const r = await h.script('chat-1', steps('I was overcharged on my electricity bill this month'));
+    expect(r.replies.map((x) => x.text).join('\n')).toMatch(/6-digit code we have just texted to 139\*\*\*\*5678/);
+    expect(texts).toHaveLength(1);
+    expect(texts[0]!.to).toBe('13912345678');
+    const code = /is (\d{6})\./.exec(texts[0]!.text)![1]!;
+    // Not linked yet: their complaints stay hidden.
+    const hidden = await h.say('chat-1', 'any update on my complaint?');
+    expect(hidden.replies[0]!.text).not.toContain(first!.ticketId!);
+    const wrong = await h.say('chat-1', code === '000000' ? '111111' : '000000');
+    expect(wrong.replies[0]!.text).toMatch(/does not match/);
+    const right = await h.say('chat-1', code);
+    expect(right.replies[0]!.text).toMatch(/now linked/);
+    const shown = await h.say('chat-1', 'any update on my complaint?');
+    expect(shown.replies[0]!.text).toContain(first!.ticketId!);
+    const conv = (await h.store.findConversation('test', 'chat-1'))!;
+    expect(conv.link).toBeUndefined();
+    const owner = (await h.store.getCustomer(conv.customerId))!;
+    expect(owner.identities.map((i) => i.channelUserId).sort()).toEqual(['+8613912345678', 'chat-1']);
+    // The code was never stored, only its hash, and it works once.
+    expect(JSON.stringify(conv)).not.toContain(code);
+  });
+
+  it('an old code or five wrong ones end the link', async () => {
+    const texts: string[] = [];
+    const h = harness({ channels: [{ name: 'test', send: async () => {} }, { name: 'sms-a', send: async (_to, m) => void texts.push(m.text) }], smsFallback: 'sms-a' });
+    const lines = ['My bill is wrong, I was charged twice', 'yesterday', 'A refund', '3301234567', '13900001111', 'By text message', 'yes'];
+    let seq = 0;
+    for (const text of lines) await h.engine.handle({ channel: 'sms-a', channelUserId: '+8613900001111', text, messageId: `o${++seq}`, timestamp: h.clock.now.toISOString() });
+    await h.script('chat-2', lines.map((l, i): [string, RegExp | null] => [l, i === lines.length - 1 ? /6-digit code/ : null]));
+    const code = /is (\d{6})\./.exec(texts.at(-1)!)![1]!;
+    h.clock.now = new Date(h.clock.now.getTime() + 11 * 60_000);
+    const late = await h.say('chat-2', code);
+    expect(late.replies[0]!.text).toMatch(/no longer valid/);
+    expect((await h.store.findConversation('test', 'chat-2'))!.link).toBeUndefined();
+    // Guessing: after five wrong codes even the right one is refused.
+    await h.script('chat-3', lines.map((l, i): [string, RegExp | null] => [l, i === lines.length - 1 ? /6-digit code/ : null]));
+    const fresh = /is (\d{6})\./.exec(texts.at(-1)!)![1]!;
+    const wrongCode = fresh === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 5; i++) expect((await h.say('chat-3', wrongCode)).replies[0]!.text).toMatch(/does not match/);
+    expect((await h.say('chat-3', fresh)).replies[0]!.text).toMatch(/no longer valid/);
+  });
+});
+
 describe('intake in Chinese', () => {
   it('登记一起电费投诉：已知的信息不再问，复述确认后给出编号和时限', async () => {
     const h = harness();
