@@ -203,7 +203,9 @@ export function createLine(env: Readonly<Record<string, string | undefined>>, de
         if (err instanceof HTTPFetchError && err.status === 409) return; // accepted earlier under this retry key
         const monthly = err instanceof HTTPFetchError && /monthly limit/i.test(lineMessage(err));
         if (err instanceof HTTPFetchError && err.status === 429 && !monthly && attempt < maxAttempts) {
-          const header = Number(err.headers?.get?.('retry-after'));
+          // LINE documents no Retry-After; a missing header must not read as "retry now" (Number(null) is 0).
+          const raw = err.headers?.get?.('retry-after');
+          const header = raw ? Number(raw) : NaN;
           const wait = Math.min(Number.isFinite(header) && header >= 0 ? header * 1000 : baseDelayMs * 2 ** (attempt - 1), maxDelayMs);
           log.warn({ attempt, waitMs: wait }, 'line push rate limited; retrying with the same retry key');
           await sleep(wait);

@@ -385,8 +385,17 @@ describe('bot-framework conformance', () => {
       return asDelivery(cf.delivery(deliveries.get(deliveryId)!, { appId: APP_ID }));
     },
     forge: (d) => ({ ...d, headers: { ...d.headers, authorization: `Bearer ${cf.forgedToken(APP_ID)}` } }),
+    unsigned: (d) => ({ ...d, headers: Object.fromEntries(Object.entries(d.headers).filter(([k]) => k.toLowerCase() !== 'authorization')) }),
     malformed: () => asDelivery({ ...cf.delivery(cf.activity(), { appId: APP_ID }), body: '{"type":"message","text":"hi"}' }),
     sent: (user): Sent[] => cf.sentTo(`conv-${user}`).map((s) => ({ text: s.text, ...(s.suggestedActions ? { buttons: s.suggestedActions.map((a) => a.title) } : {}) })),
     channelUserId: (user) => `webchat:conv-${user}`,
+    // Proactive messages go any time to a stored conversation reference.
+    window: 'none',
+    // 429 with a Retry-After header: the connector client's retry policy waits it out in place.
+    rateLimitNext(user, seconds) {
+      cf.rateLimitConversation(`conv-${user}`, seconds);
+      return { retryAfter: true };
+    },
+    attempts: (user) => cf.attempts.filter((a) => a.conversationId === `conv-${user}`).map((a) => ({ at: a.at, limited: a.status === 429 })),
   });
 });

@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChannelAdapter, ChannelDefinition } from '../../engine/channels.ts';
+import type { ChannelAdapter, ChannelDefinition, SendContext } from '../../engine/channels.ts';
 import { loadConfig } from '../../engine/config.ts';
 import { silentLogger } from '../../engine/log.ts';
 import { buildService, type Service } from '../../engine/service.ts';
 
 // One suite, every channel: the real service (in process, memory store) with the channel enabled by
-// its variables, its real SDK pointed at the subject's fake platform on loopback.
+// its variables, its real SDK pointed at the subject's fake platform on loopback. The service runs on a
+// clock the suite moves (the proactive window, the outbox's retry times); the fakes keep real time.
 //
 // A webhook channel's test file calls channelConformance({ kind: 'webhook', ... }):
 //   name, definition       the channel's row (adapters/<channel>/index.ts)
@@ -17,11 +18,21 @@ import { buildService, type Service } from '../../engine/service.ts';
 //   inbound(user, text, deliveryId)   a delivery exactly as the platform would send it, signed:
 //                          { method, path, query?, headers, body }; the signed URL is PUBLIC_BASE + path + query
 //   forge(delivery)        the same delivery with a wrong signature
+//   unsigned(delivery)     the same delivery with no signature at all (header or parameter left out)
 //   malformed()            a correctly signed delivery whose body is not a valid payload
-//   sent(user)             what the fake received for this user, oldest first: [{ text, buttons? }]
+//   sent(user)             what the fake accepted for this user, oldest first: [{ text, buttons?, template? }]
+//                          (template: it went as an approved template / notification message)
 //   channelUserId(user)    the id the bot sees for this user
-// A channel with its own transport (wechaty) calls it with { kind: 'polled', name, definition, start,
-// stop, say(user, text), sent(user), channelUserId(user) }.
+//   window                 the channel's proactive rule: 'none' (it may always push), or a 48 h window after
+//                          the customer's last message, then { template: true } an approved template or
+//                          { template: false } nothing (the SMS fallback carries it)
+//   rateLimitNext?(user, seconds)   the fake answers the next send to this user with the platform's own
+//                          rate-limit answer (HTTP 429, errcode 45009, Throttling...), saying "retry after
+//                          `seconds`" where the platform does; returns { retryAfter } = whether it does
+//   attempts?(user)        every send request the fake got for this user, oldest first, refused ones
+//                          included: [{ at (the fake's Date.now()), limited (refused as rate limited) }]
+// A channel with its own transport (wechaty, Telegram long polling) calls it with { kind: 'polled', name,
+// definition, start, stop, say(user, text), sent(user), channelUserId(user), window, rateLimitNext?, attempts? }.
 
 export const PUBLIC_BASE = 'https://intake.example.test';
 
@@ -36,7 +47,20 @@ export interface Delivery {
 export interface Sent {
   text: string;
   buttons?: string[];
+  /** It went as an approved template / notification message (WeChat template message, Aliyun SMS template). */
+  template?: boolean;
 }
+
+/** One send request as the fake platform saw it. */
+export interface Attempt {
+  /** The fake's own clock (Date.now()) when the request came. */
+  at: number;
+  /** Refused as rate limited (429, errcode 45009, Throttling...). */
+  limited: boolean;
+}
+
+/** The proactive rule: 'none' = may always push; else a 48 h window, then a template or nothing. */
+export type ProactiveWindow = 'none' | { template: boolean };
 
 interface Common {
   name: string;
@@ -45,10 +69,46 @@ interface Common {
   stop(): Promise<void>;
   sent(user: string): Sent[];
   channelUserId(user: string): string;
+  window: ProactiveWindow;
+  rateLimitNext?(user: string, seconds: number): { retryAfter: boolean };
+  attempts?(user: string): Attempt[];
 }
 export type Subject =
-  | (Common & { kind: 'webhook'; inbound(user: string, text: string, deliveryId: string): Delivery; forge(d: Delivery): Delivery; malformed(): Delivery })
+  | (Common & {
+      kind: 'webhook';
+      inbound(user: string, text: string, deliveryId: string): Delivery;
+      forge(d: Delivery): Delivery;
+      unsigned(d: Delivery): Delivery;
+      malformed(): Delivery;
+    })
   | (Common & { kind: 'polled'; say(user: string, text: string): Promise<void> });
+
+const HOUR = 60 * 60 * 1000;
+/** The phone number a customer gave, for the SMS fallback. */
+const PHONE = '+8613912345678';
+
+/**
+ * A second channel for the SMS fallback: an in-memory SMS channel, enabled by SMS_TEST=1. It is the only
+ * sms-* channel beside a non-SMS subject, so with SMS_FALLBACK_CHANNEL unset it carries what the
+ * subject's channel refuses. It records what it sends, per phone number.
+ */
+function smsTestChannel() {
+  const sent = new Map<string, Array<{ text: string; ctx: SendContext }>>();
+  const definition: ChannelDefinition = {
+    name: 'sms-test',
+    env: ['SMS_TEST'],
+    create: () => ({
+      name: 'sms-test',
+      capabilities: { choices: 'none', maxButtons: 0, maxButtonLabel: 0, maxLength: 1000, markup: 'plain' },
+      async send(phone, message, ctx) {
+        if (!sent.has(phone)) sent.set(phone, []);
+        sent.get(phone)!.push({ text: message.text, ctx });
+      },
+      canSend: (contact) => (contact.unreachable ? { allowed: 'no', reason: 'sms-test: unreachable' } : { allowed: 'yes' }),
+    }),
+  };
+  return { definition, sentTo: (phone: string) => sent.get(phone) ?? [] };
+}
 
 async function until(check: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -64,17 +124,30 @@ export function channelConformance(subject: Subject): void {
     let service: Service;
     let channel: ChannelAdapter;
     let seq = 0;
+    // The service's clock: real time plus an offset the suite moves. Each move is remembered, so a moment
+    // the fake recorded in real time can be read on the service's clock (as it would be in production).
+    let offset = 0;
+    const moves: Array<{ from: number; offset: number }> = [];
+    const moveClock = (ms: number) => {
+      offset += ms;
+      moves.push({ from: Date.now(), offset });
+    };
+    const serviceTime = (realMs: number) => realMs + ([...moves].reverse().find((m) => m.from <= realMs)?.offset ?? 0);
+    // Beside a non-SMS channel, an SMS channel for the fallback (an SMS subject is its own).
+    const sms = subject.name.startsWith('sms-') ? undefined : smsTestChannel();
 
     beforeAll(async () => {
       const env = await subject.start();
       dir = mkdtempSync(join(tmpdir(), `intake-${subject.name}-`));
       service = buildService(loadConfig({ DATA_DIR: dir, STORE: 'memory', PUBLIC_URL: PUBLIC_BASE, JOB_EVERY_MS: '0' }), silentLogger(), {
-        env,
-        channels: [subject.definition],
+        env: { ...env, ...(sms ? { SMS_TEST: '1' } : {}) },
+        channels: [subject.definition, ...(sms ? [sms.definition] : [])],
+        now: () => new Date(Date.now() + offset),
       });
       expect(service.channelProblems).toEqual([]);
       channel = service.engine.channels.get(subject.name)!;
       expect(channel, `${subject.name} is enabled by its variables`).toBeDefined();
+      if (sms) expect(service.engine.channels.get('sms-test')).toBeDefined();
       await service.engine.start();
     });
     afterAll(async () => {
@@ -134,14 +207,94 @@ export function channelConformance(subject: Subject): void {
       expect(parts[0]!.text).toContain('Hello, this is Li');
     });
 
+    const rateLimitNext = subject.rateLimitNext?.bind(subject);
+    if (rateLimitNext) {
+      it('a rate-limited send is retried after the platform\'s delay (or the adapter\'s backoff) and arrives once', async () => {
+        expect(subject.attempts, 'a subject with rateLimitNext records attempts').toBeDefined();
+        const attempts = (u: string) => subject.attempts!(u);
+        await say('rita', 'Hello');
+        const conv = (await conversation('rita'))!;
+        const sentBefore = subject.sent('rita').length;
+        const triedBefore = attempts('rita').length;
+        const text = 'Thanks for waiting: the technician is on the way.';
+        const { retryAfter } = rateLimitNext('rita', 1);
+        const arrived = () => subject.sent('rita').slice(sentBefore).some((s) => s.text.includes(text));
+        const clockBefore = offset;
+        try {
+          await service.engine.agentMessage(conv.id, text);
+          // Retried in place (the SDK or the adapter waited and sent again) or handed back to the outbox:
+          // then its entry is due once the service's clock is past the backoff, and drain() runs it.
+          for (let step = 3_000, round = 0; !arrived() && round < 12; step *= 2, round++) {
+            await new Promise((r) => setTimeout(r, 20));
+            if (arrived()) break;
+            moveClock(step);
+            await service.engine.drain();
+          }
+          await until(arrived, 'the rate-limited agent message');
+          await new Promise((r) => setTimeout(r, 50));
+        } finally {
+          moveClock(clockBefore - offset);
+        }
+        const got = subject.sent('rita').slice(sentBefore);
+        expect(got.map((s) => s.text)).toEqual([text]);
+        const tried = attempts('rita').slice(triedBefore);
+        expect(tried[0]?.limited, `the first attempt was refused: ${JSON.stringify(tried)}`).toBe(true);
+        const accepted = tried.filter((a) => !a.limited);
+        expect(accepted).toHaveLength(1);
+        if (retryAfter) {
+          // Not sooner than the platform asked, on the service's clock (the real one in production).
+          const waited = serviceTime(accepted[0]!.at) - serviceTime(tried[0]!.at);
+          expect(waited, 'ms between the refused attempt and the accepted one').toBeGreaterThanOrEqual(900);
+        }
+      });
+    }
+
+    it(`a later message ${subject.window === 'none' ? 'goes on the channel even 49 h after the customer last wrote' : subject.window.template ? 'goes as a template once the customer has been silent 49 h' : 'goes by SMS to the phone on file once the customer has been silent 49 h'}`, async () => {
+      const win = subject.window;
+      await say('wendy', 'Hello');
+      const conv = (await conversation('wendy'))!;
+      // The customer gave a phone number (the intake asks for one when a ticket is filed).
+      const customer = (await service.store.getCustomer(conv.customerId))!;
+      await service.store.commit({ customers: [{ value: { ...customer, phone: PHONE }, expectedVersion: customer.version }] });
+      const before = subject.sent('wendy').length;
+      const text = 'Update from Li: the repair is done.';
+      const clockBefore = offset;
+      moveClock(49 * HOUR);
+      try {
+        await service.engine.agentMessage(conv.id, text);
+        const fresh = () => subject.sent('wendy').slice(before);
+        if (win === 'none' || win.template) {
+          await until(() => fresh().length > 0, 'the agent message on the channel');
+          await new Promise((r) => setTimeout(r, 50));
+          expect(fresh().map((s) => s.text).join('')).toContain(text);
+          for (const s of fresh()) expect(s.template ?? false, `sent as a template or not: ${JSON.stringify(s)}`).toBe(win !== 'none');
+          if (sms) expect(sms.sentTo(PHONE)).toEqual([]);
+        } else {
+          expect(sms, 'an SMS channel has no SMS fallback beside it').toBeDefined();
+          await until(() => (sms?.sentTo(PHONE).length ?? 0) > 0, 'the agent message by SMS');
+          expect(sms!.sentTo(PHONE).map((m) => [m.text, m.ctx.template])).toEqual([[text, true]]);
+          await new Promise((r) => setTimeout(r, 50));
+          expect(fresh()).toEqual([]);
+        }
+      } finally {
+        moveClock(clockBefore - offset);
+      }
+    });
+
     if (subject.kind === 'webhook') {
       const hooked = subject;
-      it('a forged delivery is refused before anything runs', async () => {
-        const res = await post(hooked.forge(hooked.inbound('mallory', 'Hello', 'forged-1')));
-        expect([401, 403]).toContain(res.status);
-        expect(await conversation('mallory')).toBeNull();
-        expect(hooked.sent('mallory')).toEqual([]);
-      });
+      for (const [what, make, user] of [
+        ['a forged signature', (d: Delivery) => hooked.forge(d), 'mallory'],
+        ['no signature at all', (d: Delivery) => hooked.unsigned(d), 'oscar'],
+      ] as const) {
+        it(`a delivery with ${what} is refused (401/403) before anything runs or is stored`, async () => {
+          const res = await post(make(hooked.inbound(user, 'Hello', `refused-${user}`)));
+          expect([401, 403]).toContain(res.status);
+          await new Promise((r) => setTimeout(r, 20));
+          expect(await conversation(user)).toBeNull();
+          expect(hooked.sent(user)).toEqual([]);
+        });
+      }
 
       it('a malformed delivery is a clear 400 and runs nothing', async () => {
         const res = await post(hooked.malformed());

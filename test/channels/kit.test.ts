@@ -31,9 +31,14 @@ describe('presenting replies by capability', () => {
   });
 });
 
-// A minimal signed-webhook channel, to hold the conformance suite itself to account.
+// A minimal signed-webhook channel, to hold the conformance suite itself to account. It has a 48 h window
+// and no template (later messages then go by SMS), and its "platform" refuses a rate-limited send with
+// "retry after 1 s", which the adapter does not wait out: it throws and the outbox retries the entry.
 const SECRET = 'kit-secret';
+const HOUR = 60 * 60 * 1000;
 const outbox = new Map<string, Sent[]>();
+const limited = new Set<string>();
+const attempts: Array<{ user: string; at: number; limited: boolean }> = [];
 const sign = (body: string) => createHmac('sha256', SECRET).update(body).digest('hex');
 const kit: ChannelDefinition = {
   name: 'kit',
@@ -57,10 +62,17 @@ const kit: ChannelDefinition = {
         return { messages: [{ channel: 'kit', channelUserId: m.user, text: m.text, messageId: m.id, timestamp: new Date().toISOString() }], response: { status: 200, body: 'ok' } };
       },
       async send(user, message, ctx) {
+        const refused = limited.delete(user);
+        attempts.push({ user, at: Date.now(), limited: refused });
+        if (refused) throw new Error('kit: 429 Too Many Requests, retry after 1 s');
         const p = present(message, this.capabilities!, ctx.locale);
         const list = outbox.get(user) ?? [];
         for (const text of p.texts) list.push({ text });
         outbox.set(user, list);
+      },
+      canSend(contact, _kind, now) {
+        const last = contact.lastInboundAt ? Date.parse(contact.lastInboundAt) : NaN;
+        return now.getTime() - last < 48 * HOUR ? { allowed: 'yes' } : { allowed: 'no', reason: 'kit: 48 h since the customer last wrote' };
       },
     };
   },
@@ -77,11 +89,18 @@ channelConformance({
     return { method: 'POST', path: '/webhooks/kit', headers: { 'content-type': 'application/json', 'x-kit-signature': sign(body) }, body };
   },
   forge: (d) => ({ ...d, headers: { ...d.headers, 'x-kit-signature': sign(`${d.body} `) } }),
+  unsigned: (d) => ({ ...d, headers: { 'content-type': 'application/json' } }),
   malformed() {
     const body = '{"user": 1';
     return { method: 'POST', path: '/webhooks/kit', headers: { 'x-kit-signature': sign(body) }, body };
   },
   sent: (user) => outbox.get(user) ?? [],
   channelUserId: (user) => user,
+  window: { template: false },
+  rateLimitNext(user) {
+    limited.add(user);
+    return { retryAfter: true };
+  },
+  attempts: (user) => attempts.filter((a) => a.user === user),
 });
 void PUBLIC_BASE;

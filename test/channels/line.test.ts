@@ -219,6 +219,17 @@ describe('line adapter', () => {
       expect(fake.requests.filter((r) => r.retryKey === retryKeyFor('e-quota', 0))).toHaveLength(1);
     });
 
+    // LINE's 429 carries no Retry-After: a missing header once read as "wait 0 ms" (Number(null) is 0).
+    it('without a Retry-After, backs off by its own delay (baseDelayMs) before the retry', async () => {
+      const own = createLine(env(), deps(), { baseDelayMs: 300 });
+      fake.befriend('U5010');
+      fake.rateLimitUser('U5010');
+      await own.send('U5010', { text: 'after our own pause' }, ctx({ mode: 'push', effectId: 'e-429-own' }));
+      const tries = fake.attemptsTo('U5010');
+      expect(tries.map((t) => t.status)).toEqual([429, 200]);
+      expect(tries[1]!.at - tries[0]!.at).toBeGreaterThanOrEqual(270);
+    });
+
     it('an unknown user is UNREACHABLE; a blocked one is accepted silently, as LINE does', async () => {
       const err = await refused(line.send('Udeadbeef', { text: 'hello' }, ctx({ mode: 'push', effectId: 'e-x' })));
       expect(err.code).toBe('UNREACHABLE');
@@ -364,11 +375,21 @@ describe('line through the service', () => {
       return { method: 'POST', path: '/webhooks/line', headers: d.headers, body: d.body };
     },
     forge: (d) => ({ ...d, headers: { ...d.headers, 'x-line-signature': fake.sign(`${d.body} `) } }),
+    unsigned: (d) => ({ ...d, headers: Object.fromEntries(Object.entries(d.headers).filter(([k]) => k.toLowerCase() !== 'x-line-signature')) }),
     malformed() {
       const body = '{"destination":"U0","events":{}}';
       return { method: 'POST', path: '/webhooks/line', headers: { 'content-type': 'application/json', 'x-line-signature': fake.sign(body) }, body };
     },
     sent: (user): Sent[] => fake.sentTo(userOf(user)).map((s) => ({ text: s.text, ...(s.quickReply.length ? { buttons: s.quickReply.map((q) => q.label) } : {}) })),
     channelUserId: userOf,
+    // Push works any time for a friend (it counts against the monthly quota).
+    window: 'none',
+    // LINE's 429 says nothing about when to retry: the adapter backs off by itself (meant to be 1 s, doubling;
+    // see the known bug above: it retries at once).
+    rateLimitNext(user) {
+      fake.rateLimitUser(userOf(user));
+      return { retryAfter: false };
+    },
+    attempts: (user) => fake.attemptsTo(userOf(user)).map((a) => ({ at: a.at, limited: a.status === 429 })),
   });
 }

@@ -384,8 +384,19 @@ describe('sms-aliyun adapter', () => {
     inbound: (user, text, deliveryId) =>
       asDelivery(fake.uplink(`${PUBLIC_BASE}${PATH}?token=${SECRET}`, [{ phone: phoneOf(user), content: text, sequenceId: seqOf(deliveryId) }])),
     forge: (d) => ({ ...d, query: 'token=not-the-uplink-secret' }),
+    // Aliyun signs nothing: the token in the URL is the only proof, and here there is none.
+    unsigned: ({ query: _query, ...d }) => d,
     malformed: () => asDelivery({ ...fake.uplink(`${PUBLIC_BASE}${PATH}?token=${SECRET}`, []), body: '{"phone_number": "13900001111"' }),
-    sent: (user) => fake.valuesTo(phoneOf(user)).map((text) => ({ text })),
+    // Every send is the approved template (SendSms with TemplateCode).
+    sent: (user) => fake.valuesTo(phoneOf(user)).map((text) => ({ text, template: true })),
     channelUserId: (user) => `+86${phoneOf(user)}`,
+    // Only approved templates, at any time.
+    window: { template: true },
+    // API throttling: HTTP 400 Throttling.User with x-acs-retry-after (ms); the adapter waits it out once (≤ 1 s).
+    rateLimitNext(user, seconds) {
+      fake.throttleNumber(phoneOf(user), seconds * 1000);
+      return { retryAfter: true };
+    },
+    attempts: (user) => fake.attemptsTo(phoneOf(user)).map((a) => ({ at: a.at, limited: a.code.startsWith('Throttling') })),
   });
 }

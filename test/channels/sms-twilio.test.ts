@@ -363,8 +363,17 @@ describe('sms-twilio adapter', () => {
     inbound: (user, text, deliveryId) =>
       asDelivery(fake.inbound({ url: `${PUBLIC_BASE}${PATH}`, from: phoneOf(user), body: text, to: FROM, messageSid: sidOf(deliveryId) })),
     forge: (d) => ({ ...d, headers: { ...d.headers, 'x-twilio-signature': 'bm90LXRoZS1zaWduYXR1cmUtYXQtYWxsLg==' } }),
+    unsigned: (d) => ({ ...d, headers: Object.fromEntries(Object.entries(d.headers).filter(([k]) => k.toLowerCase() !== 'x-twilio-signature')) }),
     malformed: () => asDelivery(fake.signed(`${PUBLIC_BASE}${PATH}`, { AccountSid: SID, From: phoneOf('eve'), Body: 'no MessageSid' })),
     sent: (user) => fake.textsTo(phoneOf(user)).map((text) => ({ text })),
     channelUserId: phoneOf,
+    // SMS goes any time until the customer texts STOP.
+    window: 'none',
+    // 429 / 20429 without a documented Retry-After: the SDK's autoRetry backs off (full jitter) in place.
+    rateLimitNext(user) {
+      fake.rateLimitTo(phoneOf(user));
+      return { retryAfter: false };
+    },
+    attempts: (user) => fake.attemptsTo(phoneOf(user)).map((a) => ({ at: a.at, limited: a.status === 429 })),
   });
 }

@@ -403,9 +403,18 @@ describe('telegram through the service', () => {
       return asDelivery(fake.delivery(deliveries.get(deliveryId)!));
     },
     forge: (d) => ({ ...d, headers: { ...d.headers, 'x-telegram-bot-api-secret-token': 'not-the-secret' } }),
+    unsigned: (d) => ({ ...d, headers: Object.fromEntries(Object.entries(d.headers).filter(([k]) => k.toLowerCase() !== 'x-telegram-bot-api-secret-token')) }),
     malformed: () => asDelivery({ ...fake.delivery({ update_id: 1 }), body: '{"update_id": "oops"' }),
     sent,
     channelUserId: (user) => String(chatOf(user)),
+    // A bot may write any time until the user blocks it.
+    window: 'none',
+    // 429 with parameters.retry_after: grammY's auto-retry waits it out in place.
+    rateLimitNext(user, seconds) {
+      fake.rateLimitChat(chatOf(user), seconds);
+      return { retryAfter: true };
+    },
+    attempts: (user) => fake.attemptsTo(chatOf(user)).map((a) => ({ at: a.at, limited: a.status === 429 })),
   });
 }
 
@@ -431,5 +440,11 @@ describe('telegram through the service', () => {
     },
     sent: (user) => fake.sentTo(chatOf(user)).map((s) => ({ text: s.text, ...(s.buttons.length ? { buttons: s.buttons.flat().map((b) => b.text) } : {}) })),
     channelUserId: (user) => String(chatOf(user)),
+    window: 'none',
+    rateLimitNext(user, seconds) {
+      fake.rateLimitChat(chatOf(user), seconds);
+      return { retryAfter: true };
+    },
+    attempts: (user) => fake.attemptsTo(chatOf(user)).map((a) => ({ at: a.at, limited: a.status === 429 })),
   });
 }

@@ -387,7 +387,10 @@ describe('wechat-oa adapter', () => {
 
 // ---- end to end: the real service with the channel enabled, through the fake platform --------------
 
+// Safe mode with a template configured (outside the window: template messages), plain mode without one
+// (outside the window: the SMS fallback).
 for (const mode of ['safe', 'plain'] as const) {
+  const withTemplate = mode === 'safe';
   let fake: WechatFake;
   const openid = (u: string) => `oConf_${mode}_${u}`;
   const msgIds = new Map<string, string>();
@@ -403,6 +406,7 @@ for (const mode of ['safe', 'plain'] as const) {
         WECHAT_APP_SECRET: fake.oa.appSecret,
         WECHAT_TOKEN: fake.oa.token,
         ...(mode === 'safe' ? { WECHAT_AES_KEY: fake.oa.aesKey } : {}),
+        ...(withTemplate ? { WECHAT_TEMPLATE_ID: fake.oa.templateId } : {}),
         WECHAT_API_BASE: fake.url,
       };
     },
@@ -412,8 +416,17 @@ for (const mode of ['safe', 'plain'] as const) {
       return fake.oaText(openid(u), text, { safe: mode === 'safe', msgId: msgIds.get(deliveryId)! });
     },
     forge: (d) => fake.forged(d as Delivery),
+    unsigned: (d) => fake.forged(d as Delivery, { missing: true }),
     malformed: () => (mode === 'safe' ? fake.oaPush(openid('zed'), 'this is not XML <', { safe: true }) : fake.oaPush(openid('zed'), '<xml><MsgType>text')),
-    sent: (u) => fake.sentTo(openid(u)).map((s) => ({ text: s.text })),
+    sent: (u) => fake.sentTo(openid(u)).map((s) => ({ text: s.text, ...(s.api === 'template' ? { template: true } : {}) })),
     channelUserId: openid,
+    // 48 h after the customer's last message (and 5 messages), then the template message if one is set.
+    window: { template: withTemplate },
+    // errcode 45009 in a 200 body, no retry-after: the adapter's short bounded retry (200 ms, 800 ms).
+    rateLimitNext(u) {
+      fake.limitUser(openid(u), 45009);
+      return { retryAfter: false };
+    },
+    attempts: (u) => fake.attemptsTo(openid(u)).map((a) => ({ at: a.at, limited: a.errcode === 45009 })),
   });
 }

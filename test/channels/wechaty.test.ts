@@ -55,6 +55,17 @@ function mockWeChat() {
   const puppet = new PuppetMock({ mocker });
   const botUser = mocker.createContact({ name: 'Complaints Bot' });
   const received = new Map<string, string[]>();
+  // Every text send the puppet was asked for, per conversation, and the ones it is to refuse next.
+  const attempts: Array<{ to: string; at: number; refused: boolean }> = [];
+  const refuseNext = new Set<string>();
+  const sendText = puppet.messageSendText.bind(puppet);
+  puppet.messageSendText = async (conversationId: string, text: string) => {
+    const refused = refuseNext.delete(conversationId);
+    attempts.push({ to: conversationId, at: Date.now(), refused });
+    // Personal WeChat gives no retry-after: a puppet just fails the send ("too frequent").
+    if (refused) throw new Error('wechaty-puppet-mock: send refused, too frequent');
+    return sendText(conversationId, text);
+  };
   const watch = (x: { id: string }) => {
     received.set(x.id, []);
     onMessage(x, (m) => {
@@ -77,6 +88,9 @@ function mockWeChat() {
       return r;
     },
     login: () => mocker.login(botUser),
+    /** The puppet fails the next send to this contact or room. */
+    refuseNext: (id: string) => void refuseNext.add(id),
+    attemptsTo: (id: string) => attempts.filter((a) => a.to === id).map(({ at, refused }) => ({ at, refused })),
   };
 }
 
@@ -272,5 +286,14 @@ describe('wechaty conformance', () => {
     },
     sent: (user): Sent[] => wx.received(customer(user).id).map((text) => ({ text })),
     channelUserId: (user) => customer(user).id,
+    // Any time, while the customer is a friend.
+    window: 'none',
+    // No platform rate-limit answer on a personal account: the puppet fails the send, the adapter throws,
+    // and the outbox retries the entry later.
+    rateLimitNext(user) {
+      wx.refuseNext(customer(user).id);
+      return { retryAfter: false };
+    },
+    attempts: (user) => wx.attemptsTo(customer(user).id).map((a) => ({ at: a.at, limited: a.refused })),
   });
 });

@@ -359,8 +359,21 @@ describe('wecom-kf URL verification through the service', () => {
       if (msgid) fake.kfDrop(msgid);
       return fake.forged(d as Delivery);
     },
+    unsigned(d) {
+      const msgid = logged.get(d.body);
+      if (msgid) fake.kfDrop(msgid);
+      return fake.forged(d as Delivery, { missing: true });
+    },
     malformed: () => fake.kfEncrypted('this is not XML <'),
     sent: (u) => fake.sentTo(external(u)).map((s) => ({ text: s.text })),
     channelUserId: external,
+    // 48 h after the customer's last message (and 5 messages), and 微信客服 has no template: then SMS.
+    window: { template: false },
+    // errcode 45009 in a 200 body, no retry-after: the adapter's short bounded retry (200 ms, 800 ms).
+    rateLimitNext(u) {
+      fake.limitUser(external(u), 45009);
+      return { retryAfter: false };
+    },
+    attempts: (u) => fake.attemptsTo(external(u)).map((a) => ({ at: a.at, limited: a.errcode === 45009 })),
   });
 }

@@ -8,7 +8,8 @@ import type { WebhookRequest } from '../../engine/channels.ts';
  * ALIYUN_SMS_ENDPOINT=http://127.0.0.1:PORT): the RPC-style SendSms action, signed with
  * ACS3-HMAC-SHA256 (verified in full: canonical request, signed headers, content hash), with the
  * approved signature and template, the template variable length limit, the 50-a-day notification flow
- * control, and Aliyun's business error codes in a 200 body. The platform side of 上行 (SmsUp HTTP batch
+ * control, and Aliyun's business error codes in a 200 body; API throttling (HTTP 400 Throttling.User with
+ * x-acs-retry-after) for any request or for one number's, every SendSms recorded per number. The platform side of 上行 (SmsUp HTTP batch
  * push) builds the JSON array Aliyun POSTs to the configured URL.
  */
 
@@ -50,6 +51,8 @@ export class AliyunSmsFake {
   private limited = 0;
   private limitCode = 'isv.BUSINESS_LIMIT_CONTROL';
   private throttled = 0;
+  private numberThrottles = new Map<string, number>();
+  private attempts: Array<{ phoneNumbers: string; at: number; code: string }> = [];
   private perDay = new Map<string, number>();
   private seq = 1000;
   private server: Server | null = null;
@@ -88,6 +91,19 @@ export class AliyunSmsFake {
     this.throttled = n;
   }
 
+  /**
+   * The next SendSms to this number (PhoneNumbers as sent) answers HTTP 400 Throttling.User with
+   * x-acs-retry-after in milliseconds, as the Alibaba Cloud SDK reads that header.
+   */
+  throttleNumber(phoneNumbers: string, retryAfterMs: number): void {
+    this.numberThrottles.set(phoneNumbers, retryAfterMs);
+  }
+
+  /** Every SendSms for this number, in order, refused ones included: when it came and the Code answered. */
+  attemptsTo(phoneNumbers: string): Array<{ at: number; code: string }> {
+    return this.attempts.filter((a) => a.phoneNumbers === phoneNumbers).map(({ at, code }) => ({ at, code }));
+  }
+
   /** Template variable values sent to one number (PhoneNumbers as sent: 11 digits for mainland). */
   valuesTo(phoneNumbers: string, variable = 'content'): string[] {
     return this.sent.filter((m) => m.phoneNumbers === phoneNumbers).map((m) => m.params[variable] ?? '');
@@ -99,6 +115,8 @@ export class AliyunSmsFake {
     this.badSignatures = 0;
     this.limited = 0;
     this.throttled = 0;
+    this.numberThrottles.clear();
+    this.attempts.length = 0;
     this.perDay.clear();
     this.onSent = undefined;
   }
@@ -179,7 +197,18 @@ export class AliyunSmsFake {
     const phoneNumbers = p.get('PhoneNumbers') ?? '';
     const signName = p.get('SignName') ?? '';
     const templateCode = p.get('TemplateCode') ?? '';
-    const ok = (Code: string, Message: string) => this.reply(res, 200, { Code, Message, RequestId });
+    const attempt = { phoneNumbers, at: Date.now(), code: 'OK' };
+    this.attempts.push(attempt);
+    const ok = (Code: string, Message: string) => {
+      attempt.code = Code;
+      this.reply(res, 200, { Code, Message, RequestId });
+    };
+    const wait = this.numberThrottles.get(phoneNumbers);
+    if (wait !== undefined) {
+      this.numberThrottles.delete(phoneNumbers);
+      attempt.code = 'Throttling.User';
+      return this.reply(res, 400, { Code: 'Throttling.User', Message: 'Request was denied due to user flow control.', RequestId }, { 'x-acs-retry-after': String(wait) });
+    }
     if (!phoneNumbers) return ok('isv.MOBILE_NUMBER_ILLEGAL', '非法手机号');
     if (!/^(?:(?:\+|00)?86)?1[3-9]\d{9}$|^[1-9]\d{7,14}$/.test(phoneNumbers)) return ok('isv.MOBILE_NUMBER_ILLEGAL', '非法手机号');
     if (signName !== this.o.signName) return ok('isv.SMS_SIGNATURE_ILLEGAL', '该账号下找不到对应签名');

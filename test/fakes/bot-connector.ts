@@ -54,6 +54,8 @@ export interface FakeBotConnector {
   attempts: { conversationId: string; status: number; at: number }[];
   /** The next activities POST gets 429 with this Retry-After (seconds); `times` in a row. */
   rateLimit(retryAfterSeconds: number, times?: number): void;
+  /** The next activities POST to this conversation gets 429 {"error":{"code":"Throttled"}} with this Retry-After (seconds). */
+  rateLimitConversation(conversationId: string, retryAfterSeconds: number): void;
   /** From now on the activities endpoints answer 401 unless Authorization is `Bearer <token>` (the real connector checks the bot's AAD token). */
   requireOutboundToken(token: string): void;
   /** Posts to this conversation fail with `status` (403 blocked / app removed, 404 gone). */
@@ -96,6 +98,7 @@ export async function startFakeBotConnector(): Promise<FakeBotConnector> {
   const attempts: FakeBotConnector['attempts'] = [];
   const blocked = new Map<string, number>();
   let limit: { retryAfter: number; times: number } | undefined;
+  const conversationLimits = new Map<string, number>();
   let outboundToken: string | undefined;
   let base = '';
 
@@ -135,6 +138,12 @@ export async function startFakeBotConnector(): Promise<FakeBotConnector> {
           limit.times -= 1;
           attempts.push({ conversationId, status: 429, at });
           return json(res, 429, { error: { code: 'Throttled', message: 'Too many requests' } }, { 'retry-after': String(limit.retryAfter) });
+        }
+        const wait = conversationLimits.get(conversationId);
+        if (wait !== undefined) {
+          conversationLimits.delete(conversationId);
+          attempts.push({ conversationId, status: 429, at });
+          return json(res, 429, { error: { code: 'Throttled', message: 'Too many requests' } }, { 'retry-after': String(wait) });
         }
         const block = blocked.get(conversationId);
         if (block) {
@@ -185,6 +194,7 @@ export async function startFakeBotConnector(): Promise<FakeBotConnector> {
     rateLimit(retryAfter, times = 1) {
       limit = { retryAfter, times };
     },
+    rateLimitConversation: (conversationId, retryAfter) => void conversationLimits.set(conversationId, retryAfter),
     requireOutboundToken(token) {
       outboundToken = token;
     },

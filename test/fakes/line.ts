@@ -10,7 +10,9 @@ import type { WebhookRequest } from '../../engine/channels.ts';
  * Bearer auth (401), 1–5 message objects, texts ≤ 5000, quick reply ≤ 13 items with labels ≤ 20;
  * reply tokens single-use and valid for a minute (400 "Invalid reply token"); push only to users who
  * exist (400 "Failed to send messages"), silently dropped for users who blocked the account (LINE
- * answers 200, FAQ); X-Line-Retry-Key must be a UUID, a key accepted before answers 409; 429 on request.
+ * answers 200, FAQ); X-Line-Retry-Key must be a UUID, a key accepted before answers 409; 429 on request,
+ * for any request or for one user's (LINE's 429 carries no Retry-After unless a test gives one). Every
+ * reply/push attempt is recorded per user.
  * It also builds webhook events and signed deliveries (x-line-signature = base64 HMAC-SHA256).
  */
 
@@ -47,6 +49,10 @@ export interface LineFake {
   block(userId: string): void;
   /** The next `times` push/reply requests answer 429 (with Retry-After when given). */
   rateLimit(times?: number, retryAfterSeconds?: number): void;
+  /** The next push/reply to this user answers 429 "The API rate limit has been exceeded" (with Retry-After when given). */
+  rateLimitUser(userId: string, retryAfterSeconds?: number): void;
+  /** Every reply/push request for this user, in order, refused ones included: when it came and the status answered. */
+  attemptsTo(userId: string): Array<{ at: number; status: number }>;
   /** The monthly quota is used up: pushes answer 429 "You have reached your monthly limit." */
   exhaustQuota(on?: boolean): void;
   /** Make a reply token stale, as if a minute had passed. */
@@ -89,6 +95,8 @@ export async function startLineFake(opts: { channelSecret?: string; channelAcces
   const requests: LineFake['requests'] = [];
   let limited = 0;
   let retryAfter: number | undefined;
+  const userLimits = new Map<string, number | undefined>();
+  const attempts: Array<{ userId: string; at: number; status: number }> = [];
   let quotaGone = false;
 
   function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -138,8 +146,12 @@ export async function startLineFake(opts: { channelSecret?: string; channelAcces
     const raw = await readBody(req);
     const retryKey = typeof req.headers['x-line-retry-key'] === 'string' ? req.headers['x-line-retry-key'] : undefined;
     let body: Json = {};
+    const at = Date.now();
     const answer = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
       requests.push({ path, ...(retryKey ? { retryKey } : {}), status, body });
+      // Whose message it was: the push's `to`, or the user the reply token was issued for.
+      const userId = path === '/v2/bot/message/push' ? String(body.to ?? '') : tokens.get(String(body.replyToken ?? ''))?.userId;
+      if (userId) attempts.push({ userId, at, status });
       json(res, status, payload, headers);
     };
     if (req.headers.authorization !== `Bearer ${channelAccessToken}`) {
@@ -160,6 +172,12 @@ export async function startLineFake(opts: { channelSecret?: string; channelAcces
     if (limited > 0) {
       limited--;
       return answer(429, { message: 'The API rate limit has been exceeded. Try again later.' }, retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {});
+    }
+    const forUser = path === '/v2/bot/message/push' ? String(body.to ?? '') : tokens.get(String(body.replyToken ?? ''))?.userId;
+    if (forUser !== undefined && userLimits.has(forUser)) {
+      const seconds = userLimits.get(forUser);
+      userLimits.delete(forUser);
+      return answer(429, { message: 'The API rate limit has been exceeded. Try again later.' }, seconds !== undefined ? { 'retry-after': String(seconds) } : {});
     }
     const problem = check(body.messages);
     if (problem) return answer(400, problem);
@@ -207,6 +225,8 @@ export async function startLineFake(opts: { channelSecret?: string; channelAcces
       limited = times;
       retryAfter = seconds;
     },
+    rateLimitUser: (userId, seconds) => void userLimits.set(userId, seconds),
+    attemptsTo: (userId) => attempts.filter((a) => a.userId === userId).map(({ at, status }) => ({ at, status })),
     exhaustQuota(on = true) {
       quotaGone = on;
     },

@@ -6,8 +6,8 @@ import type { WebhookRequest } from '../../engine/channels.ts';
  * A local Telegram Bot API (https://core.telegram.org/bots/api) for the real grammY client:
  * `POST {root}/bot<token>/<method>` with a JSON body, answers `{ok:true,result}` or
  * `{ok:false,error_code,description,parameters?}`. It implements what the adapter uses: sendMessage
- * (403 for a blocked user or one who never started the bot, 429 + retry_after when asked, 400 for too
- * long texts and bad callback data), answerCallbackQuery, getUpdates (long polling, offset confirms),
+ * (403 for a blocked user or one who never started the bot, 429 + retry_after when asked, for any
+ * chat or for one, 400 for too long texts and bad callback data; every attempt per chat is recorded), answerCallbackQuery, getUpdates (long polling, offset confirms),
  * setWebhook / deleteWebhook (getUpdates answers 409 while a webhook is set, as Telegram does), getMe.
  * It also builds Updates and signed webhook deliveries as Telegram sends them.
  */
@@ -52,6 +52,10 @@ export interface TelegramFake {
   block(chatId: string | number): void;
   /** The next `times` sendMessage calls answer 429 with this retry_after. */
   rateLimit(times?: number, retryAfterSeconds?: number): void;
+  /** The next sendMessage to this chat answers 429 Too Many Requests with parameters.retry_after. */
+  rateLimitChat(chatId: string | number, retryAfterSeconds: number): void;
+  /** Every sendMessage to this chat, in order, refused ones included: when it came and the error_code (200: sent). */
+  attemptsTo(chatId: string | number): Array<{ at: number; status: number }>;
   /** The next sendMessage answers this error once. */
   failNext(errorCode: number, description: string): void;
   /** Queues an update for getUpdates. */
@@ -95,6 +99,8 @@ export async function startTelegramFake(opts: { token?: string; secret?: string;
   let nextMessageId = 1;
   let rateLimited = 0;
   let retryAfter = 1;
+  const chatLimits = new Map<string, number>();
+  const attempts: Array<{ chatId: string; at: number; status: number }> = [];
   let failure: { code: number; description: string } | undefined;
   let webhookUrl: string | undefined;
   const waiters = new Set<() => void>();
@@ -163,27 +169,39 @@ export async function startTelegramFake(opts: { token?: string; secret?: string;
       case 'sendMessage': {
         const chatId = String(body.chat_id ?? '');
         const text = typeof body.text === 'string' ? body.text : '';
+        const attempt = { chatId, at: Date.now(), status: 200 };
+        attempts.push(attempt);
+        const refuse = (code: number, description: string, parameters?: Json, headers?: Record<string, string>) => {
+          attempt.status = code;
+          return fail(res, code, description, parameters, headers);
+        };
+        const chatLimit = chatLimits.get(chatId);
+        if (chatLimit !== undefined) {
+          chatLimits.delete(chatId);
+          // As the Bot API documents it: the wait is in the body's parameters.retry_after.
+          return refuse(429, `Too Many Requests: retry after ${chatLimit}`, { retry_after: chatLimit });
+        }
         if (rateLimited > 0) {
           rateLimited--;
-          return fail(res, 429, `Too Many Requests: retry after ${retryAfter}`, { retry_after: retryAfter }, { 'retry-after': String(retryAfter) });
+          return refuse(429, `Too Many Requests: retry after ${retryAfter}`, { retry_after: retryAfter }, { 'retry-after': String(retryAfter) });
         }
         if (failure) {
           const f = failure;
           failure = undefined;
-          return fail(res, f.code, f.description);
+          return refuse(f.code, f.description);
         }
-        if (!chatId) return fail(res, 400, 'Bad Request: chat_id is empty');
-        if (!text.trim()) return fail(res, 400, 'Bad Request: message text is empty');
-        if (text.length > 4096) return fail(res, 400, 'Bad Request: message is too long');
-        if (blocked.has(chatId)) return fail(res, 403, 'Forbidden: bot was blocked by the user');
-        if (!started.has(chatId)) return fail(res, 403, "Forbidden: bot can't initiate conversation with a user");
+        if (!chatId) return refuse(400, 'Bad Request: chat_id is empty');
+        if (!text.trim()) return refuse(400, 'Bad Request: message text is empty');
+        if (text.length > 4096) return refuse(400, 'Bad Request: message is too long');
+        if (blocked.has(chatId)) return refuse(403, 'Forbidden: bot was blocked by the user');
+        if (!started.has(chatId)) return refuse(403, "Forbidden: bot can't initiate conversation with a user");
         const markup = body.reply_markup as { inline_keyboard?: TgButton[][] } | undefined;
         const buttons = markup?.inline_keyboard ?? [];
         for (const row of buttons) {
           for (const b of row) {
             const n = Buffer.byteLength(b.callback_data ?? '', 'utf8');
-            if (b.callback_data !== undefined && (n < 1 || n > 64)) return fail(res, 400, 'Bad Request: BUTTON_DATA_INVALID');
-            if (!b.text) return fail(res, 400, 'Bad Request: text buttons are unallowed in the inline keyboard');
+            if (b.callback_data !== undefined && (n < 1 || n > 64)) return refuse(400, 'Bad Request: BUTTON_DATA_INVALID');
+            if (!b.text) return refuse(400, 'Bad Request: text buttons are unallowed in the inline keyboard');
           }
         }
         const msg: FakeSent = { message_id: nextMessageId++, chatId, text, buttons, at: Date.now() };
@@ -227,6 +245,8 @@ export async function startTelegramFake(opts: { token?: string; secret?: string;
       rateLimited = times;
       retryAfter = seconds;
     },
+    rateLimitChat: (chatId, seconds) => void chatLimits.set(String(chatId), seconds),
+    attemptsTo: (chatId) => attempts.filter((a) => a.chatId === String(chatId)).map(({ at, status }) => ({ at, status })),
     failNext(code, description) {
       failure = { code, description };
     },

@@ -6,7 +6,8 @@ import type { WebhookRequest } from '../../engine/channels.ts';
 
 /**
  * A fake api.twilio.com for the real twilio SDK (pointed here by TWILIO_API_BASE): the Messages
- * resource with HTTP Basic auth (AccountSid:AuthToken), Twilio's JSON error bodies, 429 on request,
+ * resource with HTTP Basic auth (AccountSid:AuthToken), Twilio's JSON error bodies, 429 on request
+ * (for any send, or for one number; every send attempt is recorded per number),
  * 21610 for numbers that texted STOP, and the platform side of inbound messages: form posts signed
  * with X-Twilio-Signature exactly as Twilio signs them (twilio's own getExpectedTwilioSignature).
  */
@@ -42,6 +43,8 @@ export class TwilioFake {
   onSent: ((m: SentSms) => void) | undefined;
   private tooMany = 0;
   private retryAfter = 1;
+  private numberLimits = new Map<string, number | undefined>();
+  private attempts: Array<{ to: string; at: number; status: number }> = [];
   private server: Server | null = null;
   base = '';
 
@@ -69,6 +72,19 @@ export class TwilioFake {
     this.retryAfter = retryAfterSeconds;
   }
 
+  /**
+   * The next send to this number answers 429 with Twilio error 20429 "Too Many Requests". Twilio documents
+   * no Retry-After for it ("wait a short period"): the header is added only when a test gives seconds.
+   */
+  rateLimitTo(to: string, retryAfterSeconds?: number): void {
+    this.numberLimits.set(to, retryAfterSeconds);
+  }
+
+  /** Every send request to this number, in order, refused ones included: when it came and the HTTP status answered. */
+  attemptsTo(to: string): Array<{ at: number; status: number }> {
+    return this.attempts.filter((a) => a.to === to).map(({ at, status }) => ({ at, status }));
+  }
+
   /** What was sent to one number, as texts. */
   textsTo(to: string): string[] {
     return this.sent.filter((m) => m.to === to).map((m) => m.body);
@@ -79,6 +95,8 @@ export class TwilioFake {
     this.requests = 0;
     this.optedOut.clear();
     this.tooMany = 0;
+    this.numberLimits.clear();
+    this.attempts.length = 0;
     this.onSent = undefined;
   }
 
@@ -143,14 +161,21 @@ export class TwilioFake {
   }
 
   private error(res: ServerResponse, status: number, code: number, message: string, extra: Record<string, string> = {}): void {
+    this.attempt.status = status;
     res.writeHead(status, { 'content-type': 'application/json', ...extra });
     res.end(JSON.stringify({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }));
   }
+
+  /** The request being answered (error() marks its status); recorded when it names a recipient. */
+  private attempt: { to: string; at: number; status: number } = { to: '', at: 0, status: 0 };
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
+    const recipient = new URLSearchParams(raw).get('To') ?? '';
+    this.attempt = { to: recipient, at: Date.now(), status: 201 };
+    if (recipient) this.attempts.push(this.attempt);
     const m = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(new URL(req.url ?? '/', this.base).pathname);
     if (!m || req.method !== 'POST') return this.error(res, 404, 20404, 'The requested resource was not found');
     this.requests++;
@@ -161,6 +186,11 @@ export class TwilioFake {
     if (this.tooMany > 0) {
       this.tooMany--;
       return this.error(res, 429, 20429, 'Too Many Requests', { 'retry-after': String(this.retryAfter) });
+    }
+    if (this.numberLimits.has(recipient)) {
+      const seconds = this.numberLimits.get(recipient);
+      this.numberLimits.delete(recipient);
+      return this.error(res, 429, 20429, 'Too Many Requests', seconds !== undefined ? { 'retry-after': String(seconds) } : {});
     }
     if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
       return this.error(res, 400, 20001, 'Unsupported content type');

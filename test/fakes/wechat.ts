@@ -14,6 +14,8 @@ import { encrypt as tencentEncrypt, getSignature as tencentSignature } from '@we
  * WeCom: /cgi-bin/gettoken, /cgi-bin/kf/sync_msg (cursor, has_more, the callback token valid 10 min,
  * only the last 3 days), /cgi-bin/kf/send_msg (48 h / 5 messages, 95018 for a session told invalid).
  * Tokens: 40001 / 40014 invalid, 42001 expired (7200 s by the clock); invalidateTokens() drops them all.
+ * Frequency limits: limitUser() makes the next send to one user answer an errcode (45009 "reach max api
+ * daily quota limit"; no retry-after in WeChat's answers); attemptsTo() lists every send to a user.
  *
  * Inbound deliveries are built as the platforms send them, encrypted and signed with Tencent's own
  * @wecom/crypto, so the adapters' crypto is checked against it.
@@ -70,6 +72,7 @@ const H = 60 * 60 * 1000;
 const WINDOW_MS = 48 * H;
 const WINDOW_MESSAGES = 5;
 const TOKEN_TTL_S = 7200;
+const SEND_APIS = new Set(['/cgi-bin/message/custom/send', '/cgi-bin/message/template/send', '/cgi-bin/kf/send_msg']);
 
 const randomKey = () => randomBytes(32).toString('base64').slice(0, 43).replace(/[+/]/g, 'A');
 const hex = (n: number) => randomBytes(n).toString('hex').slice(0, n);
@@ -114,6 +117,9 @@ export class WechatFake {
   /** Every API call: path and parsed JSON body (or query for GETs). */
   readonly calls: Array<{ path: string; body: Json }> = [];
   readonly sent: FakeSent[] = [];
+  /** Every send request (custom, template, kf send_msg) per recipient, refused ones included: real time and errcode. */
+  private attempts: Array<{ to: string; at: number; errcode: number }> = [];
+  private userLimits = new Map<string, number>();
 
   private server: Server;
   private tokens = new Map<string, { platform: 'oa' | 'kf'; expires: number }>();
@@ -198,6 +204,14 @@ export class WechatFake {
   kfSessionInvalid(externalUserId: string, invalid = true): void {
     if (invalid) this.kfInvalid.add(externalUserId);
     else this.kfInvalid.delete(externalUserId);
+  }
+  /** The next send (custom, template or kf send_msg) to this user answers this errcode (default 45009, frequency limit). */
+  limitUser(user: string, errcode = 45009): void {
+    this.userLimits.set(user, errcode);
+  }
+  /** Every send request to this user, oldest first, refused ones included: when it came (real time) and the errcode answered. */
+  attemptsTo(user: string): Array<{ at: number; errcode: number }> {
+    return this.attempts.filter((a) => a.to === user).map(({ at, errcode }) => ({ at, errcode }));
   }
   /** Texts the bot sent this user (openid or external_userid), oldest first. */
   sentTo(user: string): FakeSent[] {
@@ -379,7 +393,17 @@ export class WechatFake {
       return send(err(injected.errcode));
     }
     if (bad) return send(err(47001));
-    send(this.route(u.pathname, u.searchParams, body, req.method ?? 'GET'));
+    const to = SEND_APIS.has(u.pathname) && typeof body['touser'] === 'string' ? body['touser'] : undefined;
+    const at = Date.now();
+    const limit = to !== undefined ? this.userLimits.get(to) : undefined;
+    if (to !== undefined && limit !== undefined) {
+      this.userLimits.delete(to);
+      this.attempts.push({ to, at, errcode: limit });
+      return send(err(limit));
+    }
+    const answer = this.route(u.pathname, u.searchParams, body, req.method ?? 'GET');
+    if (to !== undefined) this.attempts.push({ to, at, errcode: typeof answer['errcode'] === 'number' ? answer['errcode'] : 0 });
+    send(answer);
   }
 
   private route(path: string, q: URLSearchParams, body: Json, method: string): Json {
