@@ -76,14 +76,20 @@ export function createOutbox(o: OutboxOptions) {
   async function run(entries: OutboxEntry[], live: boolean): Promise<void> {
     // Sends go out one by one, in order; their settlements are written together (one batch, one fsync).
     const settled: Array<Promise<void>> = [];
+    // A customer's later messages wait behind one held back by the rate limit, so they keep their order.
+    const held = new Map<string, string>();
     for (const entry of entries) {
       if (inFlight.has(entry.id)) continue;
       inFlight.add(entry.id);
       let outcome: { done: true } | { done: false; retryAt: string };
-      const wait = await slot(entry);
-      if (wait > 0) {
+      const who = entry.kind === 'send' ? `${entry.channel}\u0000${entry.channelUserId}` : '';
+      const behind = held.get(who);
+      const wait = behind ? 0 : await slot(entry);
+      if (behind || wait > 0) {
         // Over the platform's rate: kept in the store and sent when the limit allows, never dropped.
-        settled.push(o.store.settleEffect(entry.id, { done: false, retryAt: new Date(o.now().getTime() + wait).toISOString() }).finally(() => inFlight.delete(entry.id)));
+        const retryAt = behind ?? new Date(o.now().getTime() + wait).toISOString();
+        if (who) held.set(who, retryAt);
+        settled.push(o.store.settleEffect(entry.id, { done: false, retryAt }).finally(() => inFlight.delete(entry.id)));
         continue;
       }
       try {
