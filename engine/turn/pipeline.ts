@@ -1,4 +1,3 @@
-import { createHash, randomInt } from 'node:crypto';
 import type { Commit, Conversation, Customer, OfferedChoice, OutboxEntry, Ticket, TranscriptEntry, TurnRecord, Versioned } from '../domain.ts';
 import type { InboundMessage } from '../channels.ts';
 import type { Pack } from '../packs/schema.ts';
@@ -10,9 +9,9 @@ import { newId, newTicketId, orderedId } from '../ids.ts';
 import { normalize } from '../understand/text.ts';
 import { deadlinesFor } from '../tickets/deadlines.ts';
 import { deadlineJobs } from '../tickets/escalation.ts';
+import { joinRecords, linkTurn, offerLink, samePhone } from './customer-link.ts';
 import { localDate } from '../local-time.ts';
 import { initialDialog, step } from '../../flows/dialog.ts';
-import { maskPhone } from '../../flows/replies.ts';
 import type { Effect, FlowInput, TicketSummary } from '../../flows/types.ts';
 
 export interface TurnDeps {
@@ -25,73 +24,11 @@ export interface TurnDeps {
   smsChannel?: string;
 }
 
-const LINK_MINUTES = 10;
-const LINK_ATTEMPTS = 5;
-const hashCode = (code: string, conversationId: string) => createHash('sha256').update(`${conversationId}:${code}`).digest('hex');
-
-/** One record for a person: the owner's, with the other record's identities and complaints added. */
-function joinRecords(owner: Customer, other: Customer, now: string): Customer {
-  const identities = [...owner.identities];
-  for (const id of other.identities) {
-    if (!identities.some((x) => x.channel === id.channel && x.channelUserId === id.channelUserId)) identities.push(id);
-  }
-  const complaintTimes = [...new Set([...owner.complaintTimes, ...other.complaintTimes])].sort().slice(-50);
-  return { ...owner, identities, complaintTimes, tags: [...new Set([...owner.tags, ...other.tags])], updatedAt: now };
-}
-
-/**
- * The answer to a link code (six digits while a link waits): the right code joins this chat to the
- * record of the number's owner; a wrong one counts, and five wrong or an old code end the link.
- * Nothing else in the dialogue moves, so an intake in progress carries on afterwards.
- */
-async function linkTurn(deps: TurnDeps, msg: InboundMessage, conv: Conversation, customer: Customer, now: string): Promise<{ commit: Commit; record: TurnRecord }> {
-  const link = conv.link!;
-  const locale = conv.dialog.locale;
-  const expired = Date.parse(link.expiresAt) <= Date.parse(now) || link.attempts >= LINK_ATTEMPTS;
-  const right = !expired && hashCode(msg.text.trim(), conv.id) === link.codeHash;
-  const owner = right ? await deps.store.getCustomer(link.customerId) : null;
-  const next: Conversation = { ...conv, messageCount: conv.messageCount + 2, updatedAt: now };
-  delete next.link;
-  const commit: Commit = {};
-  let key = 'link.expired';
-  if (right && owner) {
-    key = 'link.done';
-    const joined = joinRecords(owner, customer, now);
-    next.customerId = owner.id;
-    commit.customers = [{ value: joined, expectedVersion: owner.version }];
-  } else if (!expired) {
-    key = 'link.wrong';
-    next.link = { ...link, attempts: link.attempts + 1 };
-  }
-  const reply = { text: deps.render.text(key, locale) };
-  const n = conv.messageCount;
-  const record: TurnRecord = { conversationId: conv.id, n, replies: [reply], status: conv.dialog.status };
-  if (conv.dialog.ticketId) record.ticketId = conv.dialog.ticketId;
-  Object.assign(commit, {
-    dedupe: { key: `${msg.channel}:${msg.messageId}`, record },
-    conversation: { value: next, expectedVersion: conv.version },
-    messages: [
-      { conversationId: conv.id, n, author: 'customer', text: msg.text, at: now },
-      { conversationId: conv.id, n: n + 1, author: 'bot', text: reply.text, at: now },
-    ],
-    effects: [
-      { id: orderedId('ob'), kind: 'send', conversationId: conv.id, channel: msg.channel, channelUserId: msg.channelUserId, mode: 'reply', n: n + 1, message: reply, locale, createdAt: now, notBefore: now, attempts: 0 },
-    ],
-  } satisfies Commit);
-  return { commit, record };
-}
-
 export interface TurnOutcome {
   record: TurnRecord;
   /** Effects committed by this turn, to run now; empty for a duplicate. */
   effects: OutboxEntry[];
   duplicate: boolean;
-}
-
-/** Two spellings of one number (+86 139…, 139…): the shorter is the tail of the longer, 8 digits at least. */
-export function samePhone(a: string, b: string): boolean {
-  const [x, y] = [a.replace(/\D/g, ''), b.replace(/\D/g, '')];
-  return Math.min(x.length, y.length) >= 8 && (x.endsWith(y) || y.endsWith(x));
 }
 
 /** A typed label or its number ("2") picks the matching button the bot offered last. */
@@ -204,23 +141,10 @@ export async function prepareTurn(deps: TurnDeps, msg: InboundMessage): Promise<
     } else {
       customer = { ...customer, phone: effect.phone, ...(proven ? { phoneVerified: true } : {}), updatedAt: now };
       if (!proven && owner && owner.id !== customer.id && deps.smsChannel) {
-        const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-        link = { customerId: owner.id, phone: effect.phone, codeHash: hashCode(code, conversation.id), expiresAt: new Date(Date.parse(now) + LINK_MINUTES * 60_000).toISOString(), attempts: 0 };
-        replies.push({ text: deps.render.text('link.code_sent', locale, { phone: maskPhone(effect.phone) }) });
-        outbox.push({
-          id: orderedId('ob'),
-          kind: 'send',
-          conversationId: conversation.id,
-          channel: deps.smsChannel,
-          channelUserId: effect.phone,
-          mode: 'push',
-          n: -1,
-          message: { text: deps.render.text('link.code_sms', locale, { code, minutes: LINK_MINUTES }) },
-          template: true,
-          createdAt: now,
-          notBefore: now,
-          attempts: 0,
-        });
+        const offer = offerLink({ render: deps.render, smsChannel: deps.smsChannel }, conversation.id, owner.id, effect.phone, locale, now);
+        link = offer.link;
+        replies.push(offer.reply);
+        outbox.push(offer.effect);
       }
     }
     customerChanged = true;

@@ -1,11 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelAdapter, ChannelDefinition, SendContext } from '../../engine/channels.ts';
-import { loadConfig } from '../../engine/config.ts';
-import { silentLogger } from '../../engine/log.ts';
-import { buildService, type Service } from '../../engine/service.ts';
+import type { Service } from '../../engine/service.ts';
+import { channelService, PUBLIC_BASE, until } from './helpers.ts';
+
+export { PUBLIC_BASE };
 
 // One suite, every channel: the real service (in process, memory store) with the channel enabled by
 // its variables, its real SDK pointed at the subject's fake platform on loopback. The service runs on a
@@ -34,7 +32,6 @@ import { buildService, type Service } from '../../engine/service.ts';
 // A channel with its own transport (wechaty, Telegram long polling) calls it with { kind: 'polled', name,
 // definition, start, stop, say(user, text), sent(user), channelUserId(user), window, rateLimitNext?, attempts? }.
 
-export const PUBLIC_BASE = 'https://intake.example.test';
 
 export interface Delivery {
   method: string;
@@ -110,18 +107,11 @@ function smsTestChannel() {
   return { definition, sentTo: (phone: string) => sent.get(phone) ?? [] };
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 export function channelConformance(subject: Subject): void {
   describe(`channel conformance: ${subject.name}`, () => {
-    let dir: string;
     let service: Service;
+    let dispose: () => Promise<void>;
     let channel: ChannelAdapter;
     let seq = 0;
     // The service's clock: real time plus an offset the suite moves. Each move is remembered, so a moment
@@ -138,22 +128,19 @@ export function channelConformance(subject: Subject): void {
 
     beforeAll(async () => {
       const env = await subject.start();
-      dir = mkdtempSync(join(tmpdir(), `intake-${subject.name}-`));
-      service = buildService(loadConfig({ DATA_DIR: dir, STORE: 'memory', PUBLIC_URL: PUBLIC_BASE, JOB_EVERY_MS: '0' }), silentLogger(), {
-        env: { ...env, ...(sms ? { SMS_TEST: '1' } : {}) },
-        channels: [subject.definition, ...(sms ? [sms.definition] : [])],
-        now: () => new Date(Date.now() + offset),
-      });
-      expect(service.channelProblems).toEqual([]);
+      ({ service, dispose } = channelService(
+        [subject.definition, ...(sms ? [sms.definition] : [])],
+        { ...env, ...(sms ? { SMS_TEST: '1' } : {}) },
+        () => new Date(Date.now() + offset),
+      ));
       channel = service.engine.channels.get(subject.name)!;
       expect(channel, `${subject.name} is enabled by its variables`).toBeDefined();
       if (sms) expect(service.engine.channels.get('sms-test')).toBeDefined();
       await service.engine.start();
     });
     afterAll(async () => {
-      await service?.engine.stop();
+      await dispose?.();
       await subject.stop();
-      if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
     const post = (d: Delivery) =>

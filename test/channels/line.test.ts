@@ -1,14 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../engine/config.ts';
-import { buildService, type Service } from '../../engine/service.ts';
+import type { Service } from '../../engine/service.ts';
 import { createLine, definition, retryKeyFor } from '../../adapters/line/index.ts';
 import type { ChannelAdapter, ChannelDeps, SendContext } from '../../engine/channels.ts';
-import { AppError, isAppError } from '../../engine/errors.ts';
+import { isAppError } from '../../engine/errors.ts';
 import { silentLogger } from '../../engine/log.ts';
 import { startLineFake, type LineFake } from '../fakes/line.ts';
+import { channelService, PUBLIC_BASE, until, refused } from './helpers.ts';
 import { channelConformance, type Delivery, type Sent } from './conformance.ts';
 
 const clock = { now: new Date() };
@@ -17,15 +14,6 @@ function deps(): ChannelDeps {
   return { kv: { get: async (k) => data.get(k) ?? null, set: async (k, v) => void data.set(k, v) }, log: silentLogger(), now: () => clock.now };
 }
 
-async function refused(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('expected an AppError');
-}
 const failure = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as Error);
 
 const ctx = (over: Partial<SendContext> = {}): SendContext => ({ conversationId: 'c1', mode: 'reply', live: false, n: 1, locale: 'en', ...over });
@@ -282,35 +270,21 @@ describe('line adapter', () => {
   });
 });
 
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('timed out');
-}
-
 // LINE-specific paths through the real service (in process, memory store), @line/bot-sdk against the fake.
 describe('line through the service', () => {
   let fake: LineFake;
   let service: Service;
-  let dir: string;
-  const BASE = 'https://intake.example.test';
+  let dispose: () => Promise<void>;
+  const BASE = PUBLIC_BASE;
 
   beforeAll(async () => {
     fake = await startLineFake();
-    dir = mkdtempSync(join(tmpdir(), 'intake-line-'));
-    service = buildService(loadConfig({ DATA_DIR: dir, STORE: 'memory', PUBLIC_URL: BASE, JOB_EVERY_MS: '0' }), silentLogger(), {
-      env: { LINE_CHANNEL_SECRET: fake.channelSecret, LINE_CHANNEL_ACCESS_TOKEN: fake.channelAccessToken, LINE_API_BASE: fake.baseURL },
-      channels: [definition],
-    });
-    expect(service.channelProblems).toEqual([]);
+    ({ service, dispose } = channelService([definition], { LINE_CHANNEL_SECRET: fake.channelSecret, LINE_CHANNEL_ACCESS_TOKEN: fake.channelAccessToken, LINE_API_BASE: fake.baseURL }));
     await service.engine.start();
   });
   afterAll(async () => {
-    await service?.engine.stop();
+    await dispose?.();
     await fake.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const post = (events: Record<string, unknown>[]) => {

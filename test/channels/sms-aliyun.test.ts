@@ -5,6 +5,7 @@ import { silentLogger } from '../../engine/log.ts';
 import { definition, toAliyunNumber, uplinkToE164 } from '../../adapters/sms-aliyun/index.ts';
 import { SHORTENED } from '../../adapters/sms-twilio/sms-text.ts';
 import { AliyunSmsFake } from '../fakes/aliyun-sms.ts';
+import { rejectsWith, memoryKv } from './helpers.ts';
 import { channelConformance, PUBLIC_BASE, type Delivery } from './conformance.ts';
 import { createHash } from 'node:crypto';
 import type { WebhookRequest } from '../../engine/channels.ts';
@@ -20,23 +21,9 @@ const E164 = '+8613912345678';
 /** The conformance run uses a lifted variable limit (长变量, granted on application): the bot's replies run to about 300 characters, 9 SMS at the default 35. The adapter tests keep 35. */
 const CONFORMANCE_PARAM_MAX = 300;
 
-function memoryKv(): ChannelDeps['kv'] {
-  const m = new Map<string, string>();
-  return { get: async (k) => m.get(k) ?? null, set: async (k, v) => void m.set(k, v) };
-}
 const NOW = new Date('2025-03-04T05:06:07.000Z');
 const deps = (): ChannelDeps => ({ kv: memoryKv(), log: silentLogger(), now: () => NOW });
 const ctx = (over: Partial<SendContext> = {}): SendContext => ({ conversationId: 'c1', mode: 'push', live: false, n: 2, locale: 'zh-CN', template: true, ...over });
-
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<AppError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  expect((err as AppError).code).toBe(code);
-  return err as AppError;
-}
 
 describe('sms-aliyun adapter', () => {
   let fake: AliyunSmsFake;

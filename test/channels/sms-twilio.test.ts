@@ -5,6 +5,7 @@ import { silentLogger } from '../../engine/log.ts';
 import { definition, GSM7_PART, UCS2_PART } from '../../adapters/sms-twilio/index.ts';
 import { segmentsOf, SHORTENED } from '../../adapters/sms-twilio/sms-text.ts';
 import { TwilioFake } from '../fakes/twilio.ts';
+import { rejectsWith, memoryKv } from './helpers.ts';
 import { channelConformance, PUBLIC_BASE, type Delivery } from './conformance.ts';
 import { createHash } from 'node:crypto';
 import type { WebhookRequest } from '../../engine/channels.ts';
@@ -15,24 +16,9 @@ const FROM = '+15005550006';
 const CUSTOMER = '+14155550123';
 const URL_PUBLIC = 'https://bot.example.com/webhooks/sms/twilio';
 
-function memoryKv(): ChannelDeps['kv'] {
-  const m = new Map<string, string>();
-  return { get: async (k) => m.get(k) ?? null, set: async (k, v) => void m.set(k, v) };
-}
-
 const NOW = new Date('2025-03-04T05:06:07.000Z');
 const deps = (): ChannelDeps => ({ kv: memoryKv(), log: silentLogger(), now: () => NOW });
 const ctx = (over: Partial<SendContext> = {}): SendContext => ({ conversationId: 'c1', mode: 'reply', live: false, n: 2, locale: 'en', ...over });
-
-async function rejectsWith(p: Promise<unknown>, code: string): Promise<AppError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  expect((err as AppError).code).toBe(code);
-  return err as AppError;
-}
 
 describe('sms-twilio adapter', () => {
   let fake: TwilioFake;
@@ -333,7 +319,6 @@ describe('sms-twilio adapter', () => {
     });
   });
 });
-
 
 // The end-to-end suite: the real service with sms-twilio enabled by its variables, the twilio SDK
 // pointed at the fake, deliveries signed as Twilio signs them.

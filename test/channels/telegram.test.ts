@@ -1,31 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../engine/config.ts';
-import { buildService, type Service } from '../../engine/service.ts';
+import type { Service } from '../../engine/service.ts';
 import { createTelegram, definition, localeFromLanguageCode } from '../../adapters/telegram/index.ts';
 import type { ChannelAdapter, ChannelDeps, WebhookResult } from '../../engine/channels.ts';
-import { AppError, isAppError } from '../../engine/errors.ts';
+import { isAppError } from '../../engine/errors.ts';
 import { silentLogger } from '../../engine/log.ts';
 import { startTelegramFake, type TelegramFake } from '../fakes/telegram.ts';
+import { channelService, PUBLIC_BASE, until, refused, memoryKv } from './helpers.ts';
 import { channelConformance, type Delivery, type Sent } from './conformance.ts';
 
-function memoryKv(): ChannelDeps['kv'] & { data: Map<string, string> } {
-  const data = new Map<string, string>();
-  return { data, get: async (k) => data.get(k) ?? null, set: async (k, v) => void data.set(k, v) };
-}
 const deps = (): ChannelDeps => ({ kv: memoryKv(), log: silentLogger(), now: () => new Date() });
-
-async function refused(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('expected an AppError');
-}
 
 const ctx = (over: Partial<Parameters<ChannelAdapter['send']>[2]> = {}) => ({ conversationId: 'c1', mode: 'reply' as const, live: false, n: 1, locale: 'en' as const, ...over });
 
@@ -289,35 +272,21 @@ describe('telegram adapter', () => {
   });
 });
 
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('timed out');
-}
-
 // Telegram-specific paths through the real service (in process, memory store), grammY against the fake.
 describe('telegram through the service', () => {
   let fake: TelegramFake;
   let service: Service;
-  let dir: string;
-  const BASE = 'https://intake.example.test';
+  let dispose: () => Promise<void>;
+  const BASE = PUBLIC_BASE;
 
   beforeAll(async () => {
     fake = await startTelegramFake();
-    dir = mkdtempSync(join(tmpdir(), 'intake-telegram-'));
-    service = buildService(loadConfig({ DATA_DIR: dir, STORE: 'memory', PUBLIC_URL: BASE, JOB_EVERY_MS: '0' }), silentLogger(), {
-      env: { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_WEBHOOK_SECRET: fake.secret, TELEGRAM_API_ROOT: fake.apiRoot },
-      channels: [definition],
-    });
-    expect(service.channelProblems).toEqual([]);
+    ({ service, dispose } = channelService([definition], { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_WEBHOOK_SECRET: fake.secret, TELEGRAM_API_ROOT: fake.apiRoot }));
     await service.engine.start();
   });
   afterAll(async () => {
-    await service?.engine.stop();
+    await dispose?.();
     await fake.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const post = (u: Record<string, unknown>, secret = fake.secret) =>

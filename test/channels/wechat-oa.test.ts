@@ -8,22 +8,8 @@ import type { ChannelAdapter, ChannelContact, ChannelDeps, SendContext, WebhookR
 import { AppError } from '../../engine/errors.ts';
 import { silentLogger } from '../../engine/log.ts';
 import { startWechatFake, type Delivery, type WechatFake } from '../fakes/wechat.ts';
+import { refused, memoryKv } from './helpers.ts';
 import { channelConformance } from './conformance.ts';
-
-function memoryKv(): ChannelDeps['kv'] & { data: Map<string, string> } {
-  const data = new Map<string, string>();
-  return { data, get: async (k) => data.get(k) ?? null, set: async (k, v) => void data.set(k, v) };
-}
-
-async function refused(p: Promise<unknown> | (() => unknown)): Promise<AppError> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('expected an AppError');
-}
 
 const req = (d: Delivery): WebhookRequest => ({ method: d.method, url: d.url, headers: d.headers, body: d.body });
 const ctx = (over: Partial<SendContext> = {}): SendContext => ({ conversationId: 'c1', mode: 'reply', live: false, n: 1, locale: 'en', ...over });

@@ -5,6 +5,7 @@ import type { ChannelAdapter, ChannelDeps, InboundMessage, SendContext, WebhookR
 import { AppError } from '../../engine/errors.ts';
 import { silentLogger } from '../../engine/log.ts';
 import { createWechatyChannel, definition } from '../../adapters/wechaty/index.ts';
+import { until, rejectsWith as refused } from './helpers.ts';
 import { channelConformance, type Sent } from './conformance.ts';
 
 // wechaty-puppet-mock is the fake WeChat: its Mocker scripts contacts (customer.say(text).to(bot))
@@ -24,25 +25,7 @@ const ctx = (contact?: Record<string, unknown>, extra: Partial<SendContext> = {}
   ...extra,
 });
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 const settle = (ms = 100) => new Promise((r) => setTimeout(r, ms));
-
-async function refused(p: Promise<unknown> | (() => unknown), code: string): Promise<AppError> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    expect((err as AppError).code).toBe(code);
-    return err as AppError;
-  }
-  throw new Error(`expected AppError ${code}`);
-}
 
 /** Mock contacts and rooms are event emitters (their typings need `typed-emitter`, which is not installed). */
 function onMessage(x: object, fn: (m: { payload: { talkerId?: string; text?: string } }) => void): void {

@@ -1,31 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CAPABILITIES, clientMsgId, definition, readConfig } from '../../adapters/wecom-kf/index.ts';
 import type { ChannelAdapter, ChannelContact, ChannelDeps, SendContext, WebhookRequest } from '../../engine/channels.ts';
-import { loadConfig } from '../../engine/config.ts';
-import { AppError } from '../../engine/errors.ts';
 import { silentLogger } from '../../engine/log.ts';
-import { buildService } from '../../engine/service.ts';
 import { startWechatFake, type Delivery, type WechatFake } from '../fakes/wechat.ts';
-import { channelConformance, PUBLIC_BASE } from './conformance.ts';
-
-function memoryKv(): ChannelDeps['kv'] & { data: Map<string, string> } {
-  const data = new Map<string, string>();
-  return { data, get: async (k) => data.get(k) ?? null, set: async (k, v) => void data.set(k, v) };
-}
-
-async function refused(p: Promise<unknown> | (() => unknown)): Promise<AppError> {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('expected an AppError');
-}
+import { channelConformance } from './conformance.ts';
+import { channelService, PUBLIC_BASE, refused, memoryKv } from './helpers.ts';
 
 const req = (d: Delivery): WebhookRequest => ({ method: d.method, url: d.url, headers: d.headers, body: d.body });
 const H = 60 * 60 * 1000;
@@ -312,13 +292,14 @@ describe('wecom-kf adapter', () => {
 describe('wecom-kf URL verification through the service', () => {
   it('GET answers the plaintext echostr exactly', async () => {
     const fake = await startWechatFake();
-    const dir = mkdtempSync(join(tmpdir(), 'intake-wecom-kf-get-'));
+    const { service, dispose } = channelService([definition], {
+      WECOM_CORP_ID: fake.kf.corpId,
+      WECOM_SECRET: fake.kf.secret,
+      WECOM_TOKEN: fake.kf.token,
+      WECOM_AES_KEY: fake.kf.aesKey,
+      WECOM_API_BASE: fake.url,
+    });
     try {
-      const service = buildService(loadConfig({ DATA_DIR: dir, STORE: 'memory', PUBLIC_URL: PUBLIC_BASE, JOB_EVERY_MS: '0' }), silentLogger(), {
-        env: { WECOM_CORP_ID: fake.kf.corpId, WECOM_SECRET: fake.kf.secret, WECOM_TOKEN: fake.kf.token, WECOM_AES_KEY: fake.kf.aesKey, WECOM_API_BASE: fake.url },
-        channels: [definition],
-      });
-      expect(service.channelProblems).toEqual([]);
       const d = fake.kfVerify('6543219876543210');
       const res = await service.app.request(`${PUBLIC_BASE}${d.path}?${d.query}`, { method: 'GET' });
       expect(res.status).toBe(200);
@@ -327,7 +308,7 @@ describe('wecom-kf URL verification through the service', () => {
       expect((await service.app.request(`${PUBLIC_BASE}${forged.path}?${forged.query}`, { method: 'GET' })).status).toBe(401);
     } finally {
       await fake.close();
-      rmSync(dir, { recursive: true, force: true });
+      await dispose();
     }
   });
 });
