@@ -27,6 +27,7 @@ export interface Store {
   getConversation(id: string): Promise<Conversation | null>;
   listConversations(filter: { status?: ConversationStatus; limit?: number }): Promise<Conversation[]>;
   getCustomer(id: string): Promise<Customer | null>;
+  /** The record that proved this phone (Customer.phoneVerified), else the newest one carrying it. */
   findCustomerByPhone(phone: string): Promise<Customer | null>;
   getTicket(id: string): Promise<Ticket | null>;
   /** Newest first. */

@@ -40,7 +40,8 @@ export async function linkTurn(deps: TurnDeps, msg: InboundMessage, conv: Conver
   let key = 'link.expired';
   if (right && owner) {
     key = 'link.done';
-    const joined = joinRecords(owner, customer, now);
+    // The code came by SMS to the number, so typing it back proves the number is this customer's.
+    const joined: Customer = { ...joinRecords(owner, customer, now), phone: link.phone, phoneVerified: true };
     next.customerId = owner.id;
     commit.customers = [{ value: joined, expectedVersion: owner.version }];
   } else if (!expired) {

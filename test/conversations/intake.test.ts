@@ -236,6 +236,47 @@ describe('linking a chat to the records of a typed number', () => {
     expect(JSON.stringify(conv)).not.toContain(code);
   });
 
+  it('links to the record that proved the number, not to a newer one where someone only typed it', async () => {
+    const texts: string[] = [];
+    const h = harness({ channels: [{ name: 'test', send: async () => {} }, { name: 'sms-a', send: async (_to, m) => void texts.push(m.text) }], smsFallback: 'sms-a' });
+    const lines = (what: string) => [what, 'yesterday', 'A refund', '3301234567', '13900002222', 'By text message', 'yes'];
+    let seq = 0;
+    let owners;
+    for (const text of lines('My bill is wrong, I was charged twice')) {
+      owners = await h.engine.handle({ channel: 'sms-a', channelUserId: '+8613900002222', text, messageId: `w${++seq}`, timestamp: h.clock.now.toISOString() });
+    }
+    const lastCode = () => /is (\d{6})\./.exec(texts.at(-1)!)![1]!;
+    // A stranger types the owner's number and files a complaint of their own; they get no code to type.
+    h.clock.now = new Date(h.clock.now.getTime() + 60_000);
+    const stranger = await h.script('chat-x', lines('I was overcharged on my electricity bill this month').map((l, i, all): [string, RegExp | null] => [l, i === all.length - 1 ? /6-digit code/ : null]));
+    // The owner, now in the web chat, types the number and the code the SMS brought.
+    h.clock.now = new Date(h.clock.now.getTime() + 60_000);
+    await h.script('chat-y', lines('My electricity bill is wrong, I was charged twice').map((l, i, all): [string, RegExp | null] => [l, i === all.length - 1 ? /6-digit code/ : null]));
+    expect((await h.say('chat-y', lastCode())).replies[0]!.text).toMatch(/now linked/);
+    const y = (await h.store.findConversation('test', 'chat-y'))!;
+    expect(y.customerId).toBe((await h.store.getTicket(owners!.ticketId!))!.customerId);
+    expect((await h.say('chat-y', 'any update on my complaint?')).replies[0]!.text).toContain(owners!.ticketId!);
+    // The stranger's chat is joined to nothing and sees none of the owner's complaints.
+    const x = (await h.store.findConversation('test', 'chat-x'))!;
+    expect(x.customerId).not.toBe(y.customerId);
+    expect((await h.say('chat-x', 'any update on my complaint?')).replies[0]!.text).not.toContain(owners!.ticketId!);
+    expect(stranger.ticketId).toMatch(TICKET_RE);
+  });
+
+  it('a code typed back proves the number: the joined record answers for it from then on', async () => {
+    const texts: string[] = [];
+    const h = harness({ channels: [{ name: 'test', send: async () => {} }, { name: 'sms-a', send: async (_to, m) => void texts.push(m.text) }], smsFallback: 'sms-a' });
+    const lines = (what: string) => [what, 'yesterday', 'A refund', '3301234567', '13900003333', 'By text message', 'yes'];
+    const codeAsked = (what: string) => lines(what).map((l, i, all): [string, RegExp | null] => [l, i === all.length - 1 ? /6-digit code/ : null]);
+    await h.script('chat-1', lines('My bill is wrong, I was charged twice').map((l): [string, RegExp | null] => [l, null]));
+    h.clock.now = new Date(h.clock.now.getTime() + 60_000);
+    await h.script('chat-2', codeAsked('I was overcharged on my electricity bill this month'));
+    expect((await h.say('chat-2', /is (\d{6})\./.exec(texts.at(-1)!)![1]!)).replies[0]!.text).toMatch(/now linked/);
+    const joined = (await h.store.findConversation('test', 'chat-2'))!.customerId;
+    expect(await h.store.getCustomer(joined)).toMatchObject({ phone: '13900003333', phoneVerified: true });
+    expect((await h.store.findCustomerByPhone('13900003333'))!.id).toBe(joined);
+  });
+
   it('an old code or five wrong ones end the link', async () => {
     const texts: string[] = [];
     const h = harness({ channels: [{ name: 'test', send: async () => {} }, { name: 'sms-a', send: async (_to, m) => void texts.push(m.text) }], smsFallback: 'sms-a' });

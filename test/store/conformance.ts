@@ -169,6 +169,21 @@ export function storeConformance(name: string, factory: { open(): Promise<Store>
       expect((await store.findCustomerByPhone('+447700900123'))?.version).toBe(2);
     });
 
+    it('finds the record that proved a phone before newer ones where it was only typed', async () => {
+      const at = (i: number) => `2026-11-2${i}T00:00:00.000Z`;
+      await store.commit({ customers: [{ value: customer('typed1', { phone: '13911112222', updatedAt: at(1) }), expectedVersion: null }] });
+      await store.commit({ customers: [{ value: customer('proved', { phone: '13911112222', phoneVerified: true, updatedAt: at(2) }), expectedVersion: null }] });
+      await store.commit({ customers: [{ value: customer('typed2', { phone: '13911112222', updatedAt: at(3) }), expectedVersion: null }] });
+      expect((await store.findCustomerByPhone('13911112222'))?.id).toBe('proved');
+      // Without a proven record, the newest one carrying the number.
+      const proved = (await store.getCustomer('proved'))!;
+      await store.commit({ customers: [{ value: { ...proved, phone: '13900000000', updatedAt: at(4) }, expectedVersion: proved.version }] });
+      expect((await store.findCustomerByPhone('13911112222'))?.id).toBe('typed2');
+      const typed2 = (await store.getCustomer('typed2'))!;
+      await store.commit({ customers: [{ value: { ...typed2, phone: '13900000001', updatedAt: at(5) }, expectedVersion: typed2.version }] });
+      expect((await store.findCustomerByPhone('13911112222'))?.id).toBe('typed1');
+    });
+
     it('lists tickets newest first, by status, customer and openness', async () => {
       await store.commit({
         tickets: [

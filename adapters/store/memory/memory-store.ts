@@ -1,7 +1,7 @@
 import type { Commit, Conversation, Customer, OutboxEntry, Ticket, TranscriptEntry, TurnRecord } from '../../../engine/domain.ts';
 import type { Store, TicketFilter } from '../../../engine/store.ts';
 import { isOpen } from '../../../engine/tickets/lifecycle.ts';
-import { conflict, duplicate, nextVersion } from '../commit-checks.ts';
+import { conflict, duplicate, nextVersion, provedThenNewest } from '../commit-checks.ts';
 
 const copy = <T>(v: T): T => structuredClone(v);
 
@@ -10,7 +10,7 @@ export function createMemoryStore(): Store {
   const conversations = new Map<string, Conversation>();
   const conversationByUser = new Map<string, string>();
   const customers = new Map<string, Customer>();
-  const customerByPhone = new Map<string, string>();
+  const customersByPhone = new Map<string, Set<string>>();
   const tickets = new Map<string, Ticket>();
   const ticketsByCustomer = new Map<string, Set<string>>();
   const messages = new Map<string, TranscriptEntry[]>();
@@ -41,8 +41,8 @@ export function createMemoryStore(): Store {
       return c ? copy(c) : null;
     },
     async findCustomerByPhone(phone) {
-      const id = customerByPhone.get(phone);
-      return id ? copy(customers.get(id)!) : null;
+      const found = [...(customersByPhone.get(phone) ?? [])].map((id) => customers.get(id)!);
+      return found.length ? copy(found.sort(provedThenNewest)[0]!) : null;
     },
     async getTicket(id) {
       const t = tickets.get(id);
@@ -87,9 +87,13 @@ export function createMemoryStore(): Store {
       }
       for (const v of c.customers ?? []) {
         const previous = customers.get(v.value.id);
-        if (previous?.phone && previous.phone !== v.value.phone && customerByPhone.get(previous.phone) === v.value.id) customerByPhone.delete(previous.phone);
+        if (previous?.phone && previous.phone !== v.value.phone) customersByPhone.get(previous.phone)?.delete(v.value.id);
         customers.set(v.value.id, { ...copy(v.value), version: nextVersion(v) });
-        if (v.value.phone) customerByPhone.set(v.value.phone, v.value.id);
+        if (v.value.phone) {
+          let ids = customersByPhone.get(v.value.phone);
+          if (!ids) customersByPhone.set(v.value.phone, (ids = new Set()));
+          ids.add(v.value.id);
+        }
       }
       for (const v of c.tickets ?? []) {
         tickets.set(v.value.id, { ...copy(v.value), version: nextVersion(v) });

@@ -67,7 +67,7 @@ import { TICKET_STATUSES } from '../../../engine/domain.ts';
 import type { Store, TicketFilter } from '../../../engine/store.ts';
 import { AppError } from '../../../engine/errors.ts';
 import { OPEN_STATUSES } from '../../../engine/tickets/lifecycle.ts';
-import { conflict, duplicate, nextVersion } from '../commit-checks.ts';
+import { conflict, duplicate, nextVersion, provedThenNewest } from '../commit-checks.ts';
 import { connectRedis, isCluster, type RedisClient, type RedisSettings } from './connection.ts';
 import { CONVERSATION_STATUSES, KeyLayout, channelUser, primaryOf, type PointerKind } from './keys.ts';
 import { SCRIPTS, type ScriptName } from './scripts.ts';
@@ -677,8 +677,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       const b = layout.bucketOf(phone);
       const ids = (await readIndex(b, [layout.key(b, `p:${phone}`)], 'desc', 50, '')).map((e) => e.id);
       const candidates = (await Promise.all(ids.map(getCustomer))).filter((c): c is Customer => c !== null && c.phone === phone);
-      candidates.sort((x, y) => (x.updatedAt < y.updatedAt ? 1 : x.updatedAt > y.updatedAt ? -1 : 0));
-      return candidates[0] ?? null;
+      return candidates.sort(provedThenNewest)[0] ?? null;
     },
 
     async getTicket(id) {

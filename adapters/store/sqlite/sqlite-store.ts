@@ -40,7 +40,7 @@ export function createSqliteStore(options: SqliteOptions): Store {
       'SELECT data FROM conversations WHERE (? IS NULL OR status = ?) ORDER BY updated_at LIMIT ?',
     ),
     custById: db.prepare<[string], Row>('SELECT data FROM customers WHERE id = ?'),
-    custByPhone: db.prepare<[string], Row>('SELECT data FROM customers WHERE phone = ? ORDER BY updated_at DESC LIMIT 1'),
+    custByPhone: db.prepare<[string], Row>("SELECT data FROM customers WHERE phone = ? ORDER BY coalesce(json_extract(data, '$.phoneVerified'), 0) DESC, updated_at DESC LIMIT 1"),
     custInsert: db.prepare('INSERT INTO customers (id, phone, version, updated_at, data) VALUES (@id, @phone, @version, @updatedAt, @data)'),
     custUpdate: db.prepare(
       'UPDATE customers SET phone = @phone, version = @version, updated_at = @updatedAt, data = @data WHERE id = @id AND version = @expected',
