@@ -2,6 +2,7 @@ import type { ChannelAdapter, ChannelDefinition, ChannelDeps } from '../../engin
 import { AppError } from '../../engine/errors.ts';
 import { BOT_FRAMEWORK, createBotFrameworkChannel } from './channel.ts';
 import { createBotConnector, type AppType } from './sdk.ts';
+import { clientCredentialsToken } from './aad-token.ts';
 
 export { BOT_FRAMEWORK, createBotFrameworkChannel } from './channel.ts';
 
@@ -12,6 +13,7 @@ const ENV = [
   'MICROSOFT_APP_TYPE',
   'BOT_FRAMEWORK_ALLOW_ANONYMOUS',
   'BOT_FRAMEWORK_OPENID_METADATA_URL',
+  'BOT_FRAMEWORK_LOGIN_URL',
 ] as const;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -53,6 +55,8 @@ export function createBotFramework(
   if (!appType) throw invalid('MICROSOFT_APP_TYPE: must be MultiTenant, SingleTenant or UserAssignedMSI');
   const metadataUrl = v('BOT_FRAMEWORK_OPENID_METADATA_URL');
   if (metadataUrl && !/^https?:\/\/[^\s/]+/i.test(metadataUrl)) throw invalid('BOT_FRAMEWORK_OPENID_METADATA_URL: must be an http(s) URL');
+  const loginUrl = v('BOT_FRAMEWORK_LOGIN_URL') || 'https://login.microsoftonline.com';
+  if (!/^https?:\/\/[^\s/]+/i.test(loginUrl)) throw invalid('BOT_FRAMEWORK_LOGIN_URL: must be an http(s) URL');
 
   if (!appId) {
     if (!anonymous) {
@@ -70,6 +74,11 @@ export function createBotFramework(
   }
   if (tenantId && !TENANT.test(tenantId)) throw invalid('MICROSOFT_APP_TENANT_ID: must be a tenant GUID or domain');
 
+  // An app password's token comes from the client-credentials grant (aad-token.ts); a managed identity's
+  // from the SDK, which asks the Azure host for it.
+  const outboundToken =
+    extra.outboundToken ??
+    (appId && password ? clientCredentialsToken({ loginBase: loginUrl, tenant: appType === 'MultiTenant' ? 'botframework.com' : tenantId, appId, password }) : undefined);
   const connector = createBotConnector({
     appId,
     appPassword: password,
@@ -79,7 +88,7 @@ export function createBotFramework(
     maxRetryAfterMs: 10_000,
     max429Retries: 2,
     requestTimeoutMs: 15_000,
-    ...(extra.outboundToken ? { outboundToken: extra.outboundToken } : {}),
+    ...(outboundToken ? { outboundToken } : {}),
   });
   if (anonymous) deps.log.warn({ channel: BOT_FRAMEWORK }, 'bot-framework: authentication is OFF (BOT_FRAMEWORK_ALLOW_ANONYMOUS); loopback serviceUrl only');
   return createBotFrameworkChannel({ anonymous }, connector, deps);

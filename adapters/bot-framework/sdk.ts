@@ -41,8 +41,8 @@ export interface BotConnectorOptions {
   requestTimeoutMs: number;
   /**
    * Where outbound calls get their bearer token instead of the SDK's MSAL client (which only talks
-   * to https://login.microsoftonline.com). For tests against a fake connector, or a custom token
-   * source. Inbound checks are unchanged.
+   * to https://login.microsoftonline.com): the client-credentials grant of aad-token.ts, or a test's
+   * own. Inbound checks are unchanged.
    */
   outboundToken?: () => Promise<string>;
 }

@@ -3,6 +3,7 @@ import pino from 'pino';
 import type { ChannelAdapter, InboundMessage, SendContext, WebhookRequest } from '../../engine/channels.ts';
 import { AppError } from '../../engine/errors.ts';
 import { createBotFramework, definition } from '../../adapters/bot-framework/index.ts';
+import { clientCredentialsToken, TokenError } from '../../adapters/bot-framework/aad-token.ts';
 import { channelConformance, type Delivery, type Sent } from './conformance.ts';
 import { startFakeBotConnector, type FakeBotConnector } from '../fakes/bot-connector.ts';
 import { freePort } from '../helpers/redis-server.ts';
@@ -73,6 +74,7 @@ describe('bot-framework create()', () => {
     [{ MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: SECRET, BOT_FRAMEWORK_ALLOW_ANONYMOUS: 'true' }, 'BOT_FRAMEWORK_ALLOW_ANONYMOUS'],
     [{ BOT_FRAMEWORK_ALLOW_ANONYMOUS: 'yes' }, 'BOT_FRAMEWORK_ALLOW_ANONYMOUS'],
     [{ BOT_FRAMEWORK_ALLOW_ANONYMOUS: 'true', BOT_FRAMEWORK_OPENID_METADATA_URL: 'ftp://x' }, 'BOT_FRAMEWORK_OPENID_METADATA_URL'],
+    [{ MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: SECRET, BOT_FRAMEWORK_LOGIN_URL: 'login.microsoftonline.com' }, 'BOT_FRAMEWORK_LOGIN_URL'],
   ];
   it.each(cases)('rejects %j naming %s, without echoing the secret', async (env, variable) => {
     const err = await rejects(() => definition.create(env, deps), 'CONFIG_INVALID');
@@ -362,21 +364,83 @@ describe('bot-framework with authentication on: outbound carries the bot token',
   });
 });
 
+describe('bot-framework outbound token from Entra ID (client-credentials grant)', () => {
+  it('asks the login host once, shares one request among callers, and asks again five minutes before expiry', async () => {
+    const own = await startFakeBotConnector();
+    try {
+      own.requireAadClient({ appId: APP_ID, password: SECRET, tenant: 'botframework.com', expiresIn: 3600 });
+      let t = 1_000_000;
+      const token = clientCredentialsToken({ loginBase: own.loginUrl, tenant: 'botframework.com', appId: APP_ID, password: SECRET, now: () => t });
+      const [a, b] = await Promise.all([token(), token()]);
+      expect(a).toBe(b);
+      expect(own.tokenRequests).toEqual([{ tenant: 'botframework.com', ok: true }]);
+      t += 54 * 60 * 1000;
+      expect(await token()).toBe(a);
+      t += 60 * 1000 + 1;
+      const fresh = await token();
+      expect(fresh).not.toBe(a);
+      expect(own.tokenRequests).toHaveLength(2);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('a refused secret or tenant is an error naming the reason, never the secret', async () => {
+    const own = await startFakeBotConnector();
+    try {
+      own.requireAadClient({ appId: APP_ID, password: SECRET, tenant: 'contoso.onmicrosoft.com' });
+      const wrongSecret = await clientCredentialsToken({ loginBase: own.loginUrl, tenant: 'contoso.onmicrosoft.com', appId: APP_ID, password: 'not-the-secret' })().catch((e: unknown) => e);
+      expect(wrongSecret).toBeInstanceOf(TokenError);
+      expect((wrongSecret as TokenError).message).toBe('token request refused: 401 invalid_client');
+      const wrongTenant = await clientCredentialsToken({ loginBase: own.loginUrl, tenant: 'botframework.com', appId: APP_ID, password: SECRET })().catch((e: unknown) => e);
+      expect((wrongTenant as TokenError).message).toBe('token request refused: 400 unauthorized_client');
+      expect(String((wrongTenant as Error).message)).not.toContain(SECRET);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('a single-tenant bot asks its own tenant; the connector takes the token it got', async () => {
+    const own = await startFakeBotConnector();
+    try {
+      const tenant = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+      own.requireAadClient({ appId: APP_ID, password: SECRET, tenant });
+      const env = {
+        MICROSOFT_APP_ID: APP_ID,
+        MICROSOFT_APP_PASSWORD: SECRET,
+        MICROSOFT_APP_TYPE: 'SingleTenant',
+        MICROSOFT_APP_TENANT_ID: tenant,
+        BOT_FRAMEWORK_OPENID_METADATA_URL: own.openIdMetadataUrl,
+        BOT_FRAMEWORK_LOGIN_URL: own.loginUrl,
+      };
+      const bf = definition.create(env, deps);
+      const r = await bf.webhook!(own.delivery(own.activity({ conversationId: 'conv-tenant' }), { appId: APP_ID }));
+      const m = r.messages[0]!;
+      await bf.send(m.channelUserId, { text: 'one' }, ctx(m.contact));
+      await bf.send(m.channelUserId, { text: 'two' }, ctx(m.contact));
+      expect(own.sentTo('conv-tenant').map((s) => s.text)).toEqual(['one', 'two']);
+      expect(own.sentTo('conv-tenant')[0]!.authorization).toMatch(/^Bearer aad-/);
+      expect(own.tokenRequests).toEqual([{ tenant, ok: true }]);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe('bot-framework conformance', () => {
   let cf: FakeBotConnector;
   const deliveries = new Map<string, Record<string, unknown>>();
-  const TOKEN = 'aad-token-conformance';
   const asDelivery = (r: WebhookRequest): Delivery => ({ method: r.method, path: '/api/messages', headers: r.headers, body: r.body });
   channelConformance({
     kind: 'webhook',
     name: 'bot-framework',
-    // Authentication on (app id set, tokens checked against the fake's signing keys); outbound
-    // calls take their bearer token from here instead of Azure AD, which the fake cannot be.
-    definition: { ...definition, create: (env, d) => createBotFramework(env, d, { outboundToken: async () => TOKEN }) },
+    // Authentication on: inbound tokens checked against the fake's signing keys, outbound tokens got
+    // from the fake's stand-in for Entra ID with the app id and password, as in production.
+    definition,
     async start() {
       cf = await startFakeBotConnector();
-      cf.requireOutboundToken(TOKEN);
-      return { MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: SECRET, BOT_FRAMEWORK_OPENID_METADATA_URL: cf.openIdMetadataUrl };
+      cf.requireAadClient({ appId: APP_ID, password: SECRET, tenant: 'botframework.com' });
+      return { MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: SECRET, BOT_FRAMEWORK_OPENID_METADATA_URL: cf.openIdMetadataUrl, BOT_FRAMEWORK_LOGIN_URL: cf.loginUrl };
     },
     stop: () => cf.close(),
     inbound(user, text, deliveryId) {

@@ -58,6 +58,15 @@ export interface FakeBotConnector {
   rateLimitConversation(conversationId: string, retryAfterSeconds: number): void;
   /** From now on the activities endpoints answer 401 unless Authorization is `Bearer <token>` (the real connector checks the bot's AAD token). */
   requireOutboundToken(token: string): void;
+  /**
+   * Plays Entra ID too: POST /{tenant}/oauth2/v2.0/token (client-credentials grant, form-encoded) issues
+   * tokens to this app and password, valid `expiresIn` seconds, and the activities endpoints accept only
+   * those. `loginUrl` is the login host's stand-in (BOT_FRAMEWORK_LOGIN_URL).
+   */
+  requireAadClient(client: { appId: string; password: string; tenant: string; expiresIn?: number }): void;
+  loginUrl: string;
+  /** Token requests answered, refused ones included. */
+  tokenRequests: Array<{ tenant: string; ok: boolean }>;
   /** Posts to this conversation fail with `status` (403 blocked / app removed, 404 gone). */
   block(conversationId: string, status?: 403 | 404): void;
   /** An inbound message activity as the connector would post it (serviceUrl = this fake). */
@@ -100,6 +109,9 @@ export async function startFakeBotConnector(): Promise<FakeBotConnector> {
   let limit: { retryAfter: number; times: number } | undefined;
   const conversationLimits = new Map<string, number>();
   let outboundToken: string | undefined;
+  let aad: { appId: string; password: string; tenant: string; expiresIn: number } | undefined;
+  const issued = new Map<string, number>();
+  const tokenRequests: FakeBotConnector['tokenRequests'] = [];
   let base = '';
 
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -124,13 +136,33 @@ export async function startFakeBotConnector(): Promise<FakeBotConnector> {
           keys: [{ kty: 'RSA', use: 'sig', kid, x5t: kid, n: jwk.n, e: jwk.e, endorsements: ['msteams', 'webchat', 'directline', 'emulator', 'skype'] }],
         });
       }
+      const login = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname);
+      if (req.method === 'POST' && login) {
+        const form = new URLSearchParams(await readBody(req));
+        const tenant = decodeURIComponent(login[1]!);
+        const ok =
+          !!aad &&
+          tenant === aad.tenant &&
+          form.get('grant_type') === 'client_credentials' &&
+          form.get('client_id') === aad.appId &&
+          form.get('scope') === 'https://api.botframework.com/.default';
+        const secretOk = ok && form.get('client_secret') === aad!.password;
+        tokenRequests.push({ tenant, ok: secretOk });
+        if (!ok) return json(res, 400, { error: 'unauthorized_client', error_description: 'AADSTS700016: application not found in the directory' });
+        if (!secretOk) return json(res, 401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
+        const token = `aad-${randomUUID()}`;
+        issued.set(token, Date.now() + aad!.expiresIn * 1000);
+        return json(res, 200, { token_type: 'Bearer', expires_in: aad!.expiresIn, ext_expires_in: aad!.expiresIn, access_token: token });
+      }
       const m = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/.exec(url.pathname);
       if (req.method === 'POST' && m) {
         const conversationId = decodeURIComponent(m[1]!);
         const replyToId = m[2] ? decodeURIComponent(m[2]) : undefined;
         const raw = await readBody(req);
         const at = Date.now();
-        if (outboundToken && req.headers.authorization !== `Bearer ${outboundToken}`) {
+        const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+        const refused = aad ? !bearer || (issued.get(bearer) ?? 0) <= Date.now() : outboundToken !== undefined && bearer !== outboundToken;
+        if (refused) {
           attempts.push({ conversationId, status: 401, at });
           return json(res, 401, { error: { code: 'Unauthorized', message: 'Authorization has been denied for this request.' } });
         }
@@ -198,6 +230,13 @@ export async function startFakeBotConnector(): Promise<FakeBotConnector> {
     requireOutboundToken(token) {
       outboundToken = token;
     },
+    requireAadClient(client) {
+      aad = { ...client, expiresIn: client.expiresIn ?? 3599 };
+    },
+    get loginUrl() {
+      return base.replace(/\/$/, '');
+    },
+    tokenRequests,
     block(conversationId, status = 403) {
       blocked.set(conversationId, status);
     },
