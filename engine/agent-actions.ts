@@ -7,6 +7,7 @@ import { orderedId } from './ids.ts';
 import { nextStatus, type AgentEventType } from './tickets/lifecycle.ts';
 import { jobsToCancel } from './tickets/escalation.ts';
 import type { Route } from './turn/delivery.ts';
+import type { ChannelEvent } from './channels.ts';
 
 export interface AgentDeps {
   pack: Pack;
@@ -121,6 +122,51 @@ export async function release(deps: AgentDeps, conversationId: string): Promise<
   delete dialog.handoffReason;
   const next: Conversation = { ...conv, dialog, offered: [], messageCount: conv.messageCount + 1, ...(contact ? { contact } : {}), updatedAt: now };
   const commit: Commit = { conversation: { value: next, expectedVersion: conv.version }, messages: [message], effects };
+  await deps.store.commit(commit);
+  return commit;
+}
+
+export type PlatformHumanEvent = ChannelEvent & { type: 'human_took_over' | 'human_message' | 'human_ended' };
+
+/**
+ * What the platform's own human agents did (WeCom 微信客服 servicers in the WeCom client). While they hold
+ * the chat the bot stays quiet; their messages, already delivered by the platform, join the transcript and
+ * the ticket's timeline (the first one acknowledges a new ticket); when they end the session the bot
+ * answers again. Null when there is nothing to change.
+ */
+export async function platformHuman(deps: AgentDeps, conv: Conversation, channel: string, event: PlatformHumanEvent): Promise<Commit | null> {
+  const now = deps.now().toISOString();
+  if (event.type === 'human_ended' && conv.dialog.status === 'bot') return null;
+  if (event.type === 'human_message' && (!event.text || !event.messageId)) return null;
+  const dialog = { ...conv.dialog, status: event.type === 'human_ended' ? ('bot' as const) : ('with_agent' as const) };
+  if (event.type === 'human_ended') {
+    dialog.misunderstood = 0;
+    delete dialog.handoffReason;
+  }
+  const next: Conversation = { ...conv, dialog, offered: [], updatedAt: now };
+  const commit: Commit = { conversation: { value: next, expectedVersion: conv.version } };
+  let line: TicketEvent;
+  if (event.type === 'human_message') {
+    const n = conv.messageCount;
+    next.messageCount = n + 1;
+    commit.messages = [{ conversationId: conv.id, n, author: 'agent', text: event.text!, at: event.at }];
+    commit.dedupe = { key: `${channel}:${event.messageId}`, record: { conversationId: conv.id, n, replies: [], status: 'with_agent' } };
+    line = { at: now, type: 'agent_message', by: 'agent', message: event.text!, data: { channel } };
+  } else {
+    line = { at: now, type: 'note', by: 'system', message: event.type === 'human_ended' ? 'platform agent ended the session' : 'taken by a platform agent', data: { channel } };
+  }
+  const ticket = conv.dialog.ticketId ? await deps.store.getTicket(conv.dialog.ticketId) : null;
+  if (ticket) {
+    const acknowledged = event.type === 'human_message' && ticket.status === 'new';
+    const updated: Ticket = {
+      ...ticket,
+      status: acknowledged ? 'acknowledged' : ticket.status,
+      updatedAt: now,
+      timeline: [...ticket.timeline, acknowledged ? { ...line, type: 'acknowledged' } : line],
+    };
+    commit.tickets = [{ value: updated, expectedVersion: ticket.version }];
+    commit.effects = cancelAlarms(deps, updated, now);
+  }
   await deps.store.commit(commit);
   return commit;
 }

@@ -78,8 +78,9 @@ export interface ChannelCapabilities {
   maxLength: number;
   markup: 'plain' | 'markdown' | 'html';
   /**
-   * The platform's sending limits, kept by the outbox in each instance: messages per second for the whole
-   * channel and per customer, each with the burst it tolerates (Telegram: 30/s, about 1/s per chat).
+   * The platform's sending limits, kept by the outbox (token buckets in Redis, shared by every instance,
+   * when the store is Redis; in the process otherwise): messages per second for the whole channel and per
+   * customer, each with the burst it tolerates (Telegram: 30/s, about 1/s per chat).
    */
   rate?: { perSecond: number; burst: number; perCustomerPerSecond: number; customerBurst: number };
 }
@@ -100,11 +101,19 @@ export interface WebhookResponse {
   headers?: Record<string, string>;
 }
 
-/** Something a channel told us about a customer that is not a message. */
+/**
+ * Something a channel told us about a customer that is not their message: reachability, or what the
+ * platform's own human agents did (WeCom 微信客服 servicers working in the WeCom client).
+ */
 export interface ChannelEvent {
   channelUserId: string;
-  type: 'opted_out' | 'opted_in' | 'blocked';
+  type: 'opted_out' | 'opted_in' | 'blocked' | 'human_took_over' | 'human_message' | 'human_ended';
   at: string;
+  /** human_message: what the platform's agent wrote, and the platform's id for it (a redelivery carries the same). */
+  text?: string;
+  messageId?: string;
+  /** Where it falls among the delivery's messages: before messages[before]; absent, before them all. */
+  before?: number;
 }
 
 export interface WebhookResult {
@@ -130,6 +139,11 @@ export interface ChannelAdapter {
   send(channelUserId: string, message: OutboundMessage, ctx: SendContext): Promise<void>;
   /** The proactive rule. Absent: always allowed unless the customer is unreachable. */
   canSend?(contact: ChannelContact, kind: SendKind, now: Date): Permission;
+  /**
+   * Gives the chat to the platform's own human agents, for operators whose agents work in the platform's
+   * client (WeCom 微信客服). Absent: agents answer through this service's agent API, and the bot stays quiet.
+   */
+  handOff?(channelUserId: string, contact: Record<string, unknown> | undefined): Promise<void>;
   /** For channels that pull or keep a connection (long polling, wechaty): start and stop it. */
   start?(deliver: (result: Omit<WebhookResult, 'response'>) => Promise<void>): Promise<void>;
   stop?(): Promise<void>;

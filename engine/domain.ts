@@ -163,6 +163,16 @@ export type OutboxEntry =
       data: Record<string, unknown>;
     })
   | (OutboxBase & {
+      /**
+       * The chat goes to the channel's own human agents (WeCom 微信客服's queue or a named servicer), after
+       * the turn's replies: a channel without its own agents (ChannelAdapter.handOff absent) does nothing.
+       */
+      kind: 'handoff';
+      channel: string;
+      channelUserId: string;
+      contact?: Record<string, unknown>;
+    })
+  | (OutboxBase & {
       /** Timed work to set up or call off, handed to the scheduler after the commit (idempotent by job id). */
       kind: 'schedule';
       jobs: Array<{ id: string; runAt: string; payload: JobPayload }>;

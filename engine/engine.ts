@@ -36,7 +36,7 @@ export interface EngineOptions {
   jobEveryMs?: number;
   /** Cross-instance conversation ownership; needed when several instances share one store. */
   leases?: Leases;
-  /** Sending limits' clock and buckets; tests give one on their own clock. */
+  /** The channels' sending limits: kept in this process unless given (the service gives Redis's, shared by all instances); tests give one on their own clock. */
   limiter?: RateLimiter;
   /** The SMS channel that carries later messages a customer's own channel refuses (to their phone). */
   smsFallback?: string;
@@ -88,7 +88,7 @@ export function createEngine(o: EngineOptions) {
   const userKey = (channel: string, channelUserId: string) => `${channel}:${channelUserId}`;
 
   /** Records on the conversation what a channel said about reaching its customer. */
-  async function setReachability(channel: string, channelUserId: string, unreachable: ChannelEvent['type'] | 'gone', at: string): Promise<void> {
+  async function setReachability(channel: string, channelUserId: string, unreachable: 'opted_out' | 'opted_in' | 'blocked' | 'gone', at: string): Promise<void> {
     await exclusive(userKey(channel, channelUserId), async () => {
       for (let attempt = 0; attempt < 3; attempt++) {
         const conv = await o.store.findConversation(channel, channelUserId);
@@ -144,11 +144,34 @@ export function createEngine(o: EngineOptions) {
     }).catch((err: unknown) => o.log.error({ err }, 'could not record an unreachable customer'));
   }
 
-  /** Runs what a channel delivered: its reachability events, then the messages as turns, in order. */
+  /** What the platform's own agents did; a redelivered agent message is already in the transcript. */
+  async function platformHuman(channel: string, e: agent.PlatformHumanEvent): Promise<void> {
+    const conv = await o.store.findConversation(channel, e.channelUserId);
+    if (!conv) return;
+    try {
+      await inConversation(conv.id, async () => {
+        const fresh = await o.store.getConversation(conv.id);
+        return (fresh && (await agent.platformHuman(deps, fresh, channel, e))) ?? {};
+      });
+    } catch (err) {
+      if (!isAppError(err, 'DUPLICATE')) throw err;
+    }
+  }
+
+  async function channelEvent(channel: string, e: ChannelEvent): Promise<void> {
+    if (e.type === 'human_took_over' || e.type === 'human_message' || e.type === 'human_ended') await platformHuman(channel, { ...e, type: e.type });
+    else await setReachability(channel, e.channelUserId, e.type, e.at);
+  }
+
+  /** Runs what a channel delivered, in the order it happened: events where they fall among the messages. */
   async function deliver(channel: string, result: Omit<WebhookResult, 'response'>): Promise<TurnResult[]> {
-    for (const e of result.events ?? []) await setReachability(channel, e.channelUserId, e.type, e.at);
+    const events = result.events ?? [];
     const out: TurnResult[] = [];
-    for (const msg of result.messages) out.push(await handle(msg));
+    for (let i = 0; i <= result.messages.length; i++) {
+      const last = i === result.messages.length;
+      for (const e of events) if ((e.before ?? 0) === i || (last && (e.before ?? 0) > i)) await channelEvent(channel, e);
+      if (!last) out.push(await handle(result.messages[i]!));
+    }
     return out;
   }
 

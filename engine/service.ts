@@ -23,7 +23,7 @@ export function buildService(
 ) {
   const pack = loadPack(config.BOT);
   const store = overrides.store ?? openStore(config);
-  const { scheduler, leases } = openScheduling(config, store);
+  const { scheduler, leases, limiter } = openScheduling(config, store);
   if (store.kind === 'redis' && 'client' in store) {
     reportConnectionErrors(store.client as RedisClient, (message) => log.warn({ store: 'redis', err: message }, 'redis connection error; commands wait and retry'));
   }
@@ -36,6 +36,7 @@ export function buildService(
     store,
     scheduler,
     ...(leases ? { leases } : {}),
+    ...(limiter ? { limiter } : {}),
     jobEveryMs: config.JOB_EVERY_MS,
     log,
     channels: [createWebChannel(hub), ...enabled.channels],

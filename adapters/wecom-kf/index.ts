@@ -5,6 +5,7 @@ import type {
   ChannelContact,
   ChannelDefinition,
   ChannelDeps,
+  ChannelEvent,
   InboundMessage,
   Permission,
   SendContext,
@@ -35,13 +36,24 @@ export const DEFAULT_API_BASE = 'https://qyapi.weixin.qq.com';
 export const WINDOW_MS = 48 * 60 * 60 * 1000;
 export const WINDOW_MESSAGES = 5;
 
-const ENV = ['WECOM_CORP_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_API_BASE'] as const;
+const ENV = ['WECOM_CORP_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_API_BASE', 'WECOM_HANDOFF'] as const;
 
 /** Text only, no buttons (kf menu messages exist but are not used); send_msg takes about 2048 bytes of text. */
 export const CAPABILITIES: ChannelCapabilities = { choices: 'none', maxButtons: 0, maxButtonLabel: 0, maxLength: 600, markup: 'plain' };
 
-/** sync_msg `origin`: 3 = the WeChat customer (4 = system event, 5 = a human servicer in the WeCom client). */
+/** sync_msg `origin`: 3 = the WeChat customer, 4 = a system event, 5 = a human servicer in the WeCom client. */
 const ORIGIN_CUSTOMER = 3;
+const ORIGIN_EVENT = 4;
+const ORIGIN_SERVICER = 5;
+/**
+ * Session states (service_state): 0 new, 1 with the bot (API), 2 in the queue (待接入池), 3 with a human
+ * servicer, 4 ended. send_msg works only in 0 and 1. A servicer's session_status_change `change_type`:
+ * 1 took it from the queue, 2 passed it to another servicer, 3 ended it, 4 took back an ended one.
+ */
+const STATE_QUEUED = 2;
+const STATE_HUMAN = 3;
+const STATE_ENDED = 4;
+const CHANGE_ENDED = 3;
 const PAGE_LIMIT = 1000;
 /** Pages read per callback at most; the next callback goes on from the stored cursor. */
 const MAX_PAGES = 10;
@@ -70,6 +82,11 @@ export interface WecomKfConfig {
   token: string;
   aesKey: Buffer;
   apiBase: string;
+  /**
+   * WECOM_HANDOFF: where a chat the bot hands off goes. Unset: this service's agents answer it through the
+   * agent API. `pool`: WeCom's queue (待接入池), for servicers in the WeCom client. `servicer:USERID`: that servicer.
+   */
+  handoff?: { state: typeof STATE_QUEUED } | { state: typeof STATE_HUMAN; servicer: string };
 }
 
 function fail(msg: string): never {
@@ -85,7 +102,15 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): W
   const token = req('WECOM_TOKEN');
   if (!/^[0-9a-zA-Z]{1,32}$/.test(token)) fail('WECOM_TOKEN: expected up to 32 letters or digits');
   const aesKey = aesKeyFrom(req('WECOM_AES_KEY')) ?? fail('WECOM_AES_KEY: expected the 43-character EncodingAESKey (letters and digits)');
-  return { corpId, secret, token, aesKey, apiBase: apiBase(env['WECOM_API_BASE'], DEFAULT_API_BASE, 'WECOM_API_BASE', fail) };
+  const cfg: WecomKfConfig = { corpId, secret, token, aesKey, apiBase: apiBase(env['WECOM_API_BASE'], DEFAULT_API_BASE, 'WECOM_API_BASE', fail) };
+  const handoff = env['WECOM_HANDOFF']?.trim();
+  if (handoff === 'pool') cfg.handoff = { state: STATE_QUEUED };
+  else if (handoff?.startsWith('servicer:')) {
+    const servicer = handoff.slice('servicer:'.length);
+    if (!/^[0-9a-zA-Z_.@-]{1,64}$/.test(servicer)) fail('WECOM_HANDOFF: expected the servicer\'s WeCom userid (letters, digits, "_", ".", "@" or "-") after the colon');
+    cfg.handoff = { state: STATE_HUMAN, servicer };
+  } else if (handoff) fail('WECOM_HANDOFF: expected pool, or servicer and a colon before the servicer\'s WeCom userid (unset: agents answer through this service)');
+  return cfg;
 }
 
 const unauthorized = (why: string): never => {
@@ -110,6 +135,7 @@ interface KfItem {
   origin?: unknown;
   msgtype?: unknown;
   text?: { content?: unknown };
+  event?: { event_type?: unknown; external_userid?: unknown; change_type?: unknown };
 }
 
 export function createWecomKf(cfg: WecomKfConfig, deps: ChannelDeps): ChannelAdapter {
@@ -128,6 +154,21 @@ export function createWecomKf(cfg: WecomKfConfig, deps: ChannelDeps): ChannelAda
 
   const cursorKey = (openKfId: string) => `${NAME}:cursor:${cfg.corpId}:${openKfId}`;
 
+  /** What a servicer in the WeCom client did: took the session, wrote, or ended it. */
+  function toEvent(item: KfItem, before: number): ChannelEvent | null {
+    const at = (typeof item.send_time === 'number' && Number.isFinite(item.send_time) ? new Date(item.send_time * 1000) : deps.now()).toISOString();
+    if (item.origin === ORIGIN_SERVICER) {
+      const { msgid, external_userid: user } = item;
+      const text = item.msgtype === 'text' ? item.text?.content : typeof item.msgtype === 'string' ? PLACEHOLDER[item.msgtype] : undefined;
+      if (typeof msgid !== 'string' || !msgid || typeof user !== 'string' || !user || typeof text !== 'string' || !text.trim()) return null;
+      return { channelUserId: user, type: 'human_message', text, messageId: msgid, at, before };
+    }
+    const e = item.event;
+    if (item.origin !== ORIGIN_EVENT || item.msgtype !== 'event' || !e || e.event_type !== 'session_status_change') return null;
+    if (typeof e.external_userid !== 'string' || !e.external_userid || typeof e.change_type !== 'number') return null;
+    return { channelUserId: e.external_userid, type: e.change_type === CHANGE_ENDED ? 'human_ended' : 'human_took_over', at, before };
+  }
+
   function toMessage(item: KfItem): InboundMessage | null {
     if (item.origin !== ORIGIN_CUSTOMER) return null;
     const { msgid, external_userid: user, open_kfid: kf, send_time: sent, msgtype } = item;
@@ -143,12 +184,13 @@ export function createWecomKf(cfg: WecomKfConfig, deps: ChannelDeps): ChannelAda
    * engine failed, WeCom retries) starts again from where its first delivery started, and the engine
    * drops the messages it already has by msgid, so nothing acknowledged is lost.
    */
-  async function pull(openKfId: string, callbackToken: string, replayId: string): Promise<InboundMessage[]> {
+  async function pull(openKfId: string, callbackToken: string, replayId: string): Promise<{ messages: InboundMessage[]; events: ChannelEvent[] }> {
     const replayKey = `${NAME}:callback:${replayId}`;
     const replayed = await deps.kv.get(replayKey);
     let cursor = replayed !== null ? replayed.slice(1) : ((await deps.kv.get(cursorKey(openKfId))) ?? '');
     if (replayed === null) await deps.kv.set(replayKey, `c${cursor}`, REPLAY_TTL_MS);
     const messages: InboundMessage[] = [];
+    const events: ChannelEvent[] = [];
     for (let page = 0; page < MAX_PAGES; page++) {
       const r = await api.call('/cgi-bin/kf/sync_msg', {
         cursor,
@@ -158,15 +200,18 @@ export function createWecomKf(cfg: WecomKfConfig, deps: ChannelDeps): ChannelAda
       });
       const list = Array.isArray(r['msg_list']) ? (r['msg_list'] as KfItem[]) : [];
       for (const item of list) {
-        const m = item && typeof item === 'object' ? toMessage(item) : null;
+        if (!item || typeof item !== 'object') continue;
+        const m = toMessage(item);
         if (m) messages.push(m);
+        const e = m ? null : toEvent(item, messages.length);
+        if (e) events.push(e);
       }
       if (typeof r['next_cursor'] === 'string' && r['next_cursor']) cursor = r['next_cursor'];
       if (r['has_more'] !== 1 && r['has_more'] !== true) break;
     }
     await deps.kv.set(cursorKey(openKfId), cursor);
-    deps.log.debug({ channel: NAME, messages: messages.length }, 'kf messages pulled');
-    return messages;
+    deps.log.debug({ channel: NAME, messages: messages.length, events: events.length }, 'kf messages pulled');
+    return { messages, events };
   }
 
   async function webhook(req: WebhookRequest): Promise<WebhookResult> {
@@ -198,8 +243,8 @@ export function createWecomKf(cfg: WecomKfConfig, deps: ChannelDeps): ChannelAda
     const ok = { status: 200, body: 'success', headers: { 'content-type': 'text/plain; charset=utf-8' } };
     if (x['MsgType'] !== 'event' || x['Event'] !== 'kf_msg_or_event') return { messages: [], response: ok };
     const openKfId = x['OpenKfId'] || badRequest('OpenKfId missing');
-    const messages = await pull(openKfId, x['Token'] ?? '', sha(encrypted).slice(0, 32));
-    return { messages, response: ok };
+    const { messages, events } = await pull(openKfId, x['Token'] ?? '', sha(encrypted).slice(0, 32));
+    return { messages, ...(events.length ? { events } : {}), response: ok };
   }
 
   async function send(externalUserId: string, message: OutboundMessage, ctx: SendContext): Promise<void> {
@@ -241,7 +286,22 @@ export function createWecomKf(cfg: WecomKfConfig, deps: ChannelDeps): ChannelAda
     return { allowed: 'yes' };
   }
 
-  return { name: NAME, capabilities: CAPABILITIES, path: PATH, webhook, send, canSend };
+  /**
+   * The configured hand-off: the session moves to WeCom's queue or to a servicer, unless a human already
+   * has it or it has ended (the customer's next message opens a new one).
+   */
+  async function handOff(externalUserId: string, contact: Record<string, unknown> | undefined): Promise<void> {
+    const target = cfg.handoff;
+    const openKfId = contact?.['open_kfid'];
+    if (!target || typeof openKfId !== 'string' || !openKfId) return;
+    const who = { open_kfid: openKfId, external_userid: externalUserId };
+    const now = await api.call('/cgi-bin/kf/service_state/get', who);
+    const state = now['service_state'];
+    if (state === STATE_QUEUED || state === STATE_HUMAN || state === STATE_ENDED) return;
+    await api.call('/cgi-bin/kf/service_state/trans', { ...who, service_state: target.state, ...('servicer' in target ? { servicer_userid: target.servicer } : {}) });
+  }
+
+  return { name: NAME, capabilities: CAPABILITIES, path: PATH, webhook, send, canSend, ...(cfg.handoff ? { handOff } : {}) };
 }
 
 export const definition: ChannelDefinition = {

@@ -38,10 +38,17 @@ export function createOutbox(o: OutboxOptions) {
     if (entry.kind !== 'send') return 0;
     const rate = o.channels.get(entry.channel)?.capabilities?.rate;
     if (!rate) return 0;
-    let wait = limiter.reserve(entry.channel, entry.channelUserId, rate);
+    // A limiter that does not answer (Redis unreachable) holds the message back for 5 s: neither over
+    // the platform's limits nor stuck in flight.
+    const reserve = () =>
+      limiter.reserve(entry.channel, entry.channelUserId, rate).catch((err: unknown) => {
+        o.log.warn({ err, effect: entry.id, channel: entry.channel }, 'rate limiter failed; the message waits');
+        return 5000;
+      });
+    let wait = await reserve();
     if (wait > 0 && wait <= MAX_INLINE_WAIT_MS) {
       await new Promise((r) => setTimeout(r, wait));
-      wait = limiter.reserve(entry.channel, entry.channelUserId, rate);
+      wait = await reserve();
     }
     return wait;
   }
@@ -59,6 +66,10 @@ export function createOutbox(o: OutboxOptions) {
     }
     const channel = o.channels.get(entry.channel);
     if (!channel) throw new Error(`no channel adapter "${entry.channel}" is enabled`);
+    if (entry.kind === 'handoff') {
+      await channel.handOff?.(entry.channelUserId, entry.contact);
+      return;
+    }
     await channel.send(entry.channelUserId, entry.message, {
       conversationId: entry.conversationId,
       mode: entry.mode,
@@ -82,7 +93,8 @@ export function createOutbox(o: OutboxOptions) {
       if (inFlight.has(entry.id)) continue;
       inFlight.add(entry.id);
       let outcome: { done: true } | { done: false; retryAt: string };
-      const who = entry.kind === 'send' ? `${entry.channel}\u0000${entry.channelUserId}` : '';
+      // A hand-off to the platform's agents also waits: it must not overtake the replies before it.
+      const who = entry.kind === 'send' || entry.kind === 'handoff' ? `${entry.channel}\u0000${entry.channelUserId}` : '';
       const behind = held.get(who);
       const wait = behind ? 0 : await slot(entry);
       if (behind || wait > 0) {

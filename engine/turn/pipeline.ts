@@ -220,6 +220,10 @@ export async function prepareTurn(deps: TurnDeps, msg: InboundMessage): Promise<
     entry.locale = locale;
     if (contact.data && entry.channel === msg.channel) entry.contact = contact.data;
   }
+  if (result.effects.some((e) => e.type === 'handoff')) {
+    // After the replies: once a platform's own agents hold the chat (WeCom 微信客服), it refuses the bot's messages.
+    outbox.push({ id: orderedId('ob'), kind: 'handoff', conversationId: conversation.id, channel: msg.channel, channelUserId: msg.channelUserId, ...(contact.data ? { contact: contact.data } : {}), createdAt: now, notBefore: now, attempts: 0 });
+  }
   const next: Conversation = {
     ...conversation,
     customerId: customer.id,

@@ -1,62 +1,39 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createRateLimiter } from '../../engine/turn/rate-limit.ts';
-import type { ChannelAdapter } from '../../engine/channels.ts';
-import { harness } from '../helpers/harness.ts';
+import { createRedisRateLimiter } from '../../adapters/store/redis/redis-rate-limit.ts';
+import { redisForFile } from '../helpers/redis-server.ts';
+import { rateLimiterConformance } from './rate-limit-conformance.ts';
 
-// The platform's sending limits: a token bucket per channel and per customer. Time is the test's clock.
+// One suite for both limiters: in the process (one instance), and in Redis (shared by instances).
 
-describe('rate limiter', () => {
-  it('lets a burst through, then spaces messages to the rate, per customer and per channel', () => {
-    let t = 0;
-    const limiter = createRateLimiter(() => t);
-    const rate = { perSecond: 30, burst: 30, perCustomerPerSecond: 1, customerBurst: 3 };
-    expect([1, 2, 3].map(() => limiter.reserve('telegram', 'a', rate))).toEqual([0, 0, 0]);
-    expect(limiter.reserve('telegram', 'a', rate)).toBe(1000);
-    // Another customer is not held up by the first one's limit.
-    expect(limiter.reserve('telegram', 'b', rate)).toBe(0);
-    t = 1000;
-    expect(limiter.reserve('telegram', 'a', rate)).toBe(0);
-    expect(limiter.reserve('telegram', 'a', rate)).toBe(1000);
-    // The channel-wide bucket: 30 a second across everyone.
-    const wide = createRateLimiter(() => 0);
-    const users = Array.from({ length: 31 }, (_, i) => wide.reserve('telegram', `u${i}`, rate));
-    expect(users.slice(0, 30).every((w) => w === 0)).toBe(true);
-    expect(users[30]).toBe(34);
-  });
+rateLimiterConformance('memory', {
+  backend: async () => {
+    const buckets = new Map();
+    return (clock) => createRateLimiter(clock, buckets);
+  },
 });
 
-describe('outbox under a rate limit', () => {
-  it('keeps a message over the limit in the store and sends it when the limit allows, never twice', async () => {
-    const sent: string[] = [];
-    const slow: ChannelAdapter = {
-      name: 'test',
-      // One message per 5 s for this customer: the second reply of a turn must wait.
-      capabilities: { choices: 'buttons', maxButtons: 10, maxButtonLabel: 40, maxLength: 4000, markup: 'plain', rate: { perSecond: 100, burst: 100, perCustomerPerSecond: 0.2, customerBurst: 1 } },
-      async send(_to, message) {
-        sent.push(message.text);
-      },
-    };
-    let h: ReturnType<typeof harness>;
-    const limiter = createRateLimiter(() => h.clock.now.getTime());
-    h = harness({ channels: [slow], limiter });
-    await h.say('rl1', 'Hello');
-    expect(sent).toHaveLength(1);
-    const r = await h.say('rl1', 'I want to file a complaint');
-    expect(r.replies.length).toBeGreaterThan(0);
-    expect(sent).toHaveLength(1);
-    const waiting = (await h.store.pendingEffects(new Date(h.clock.now.getTime() + 60_000).toISOString())).filter((e) => e.kind === 'send');
-    expect(waiting).toHaveLength(r.replies.length);
-    expect(Date.parse(waiting[0]!.notBefore) - h.clock.now.getTime()).toBe(5000);
-    // Not before its time,
-    await h.engine.drain();
-    expect(sent).toHaveLength(1);
-    // then once, in order, as the limit allows.
-    for (let i = 0; i < r.replies.length; i++) {
-      h.clock.now = new Date(h.clock.now.getTime() + 5000);
-      await h.engine.drain();
-    }
-    expect(sent.slice(1)).toEqual(r.replies.map((x) => x.text));
-    await h.engine.drain();
-    expect(sent).toHaveLength(1 + r.replies.length);
-  });
+const redis = redisForFile('test-rate-limit');
+let n = 0;
+
+rateLimiterConformance('redis', {
+  backend: async () => {
+    const prefix = `test-rate-${process.pid}-${++n}:`;
+    return (clock) => createRedisRateLimiter({ client: redis.connect(), prefix, clock });
+  },
+});
+
+it('redis: a bucket key expires once it would have refilled', async () => {
+  const c = redis.connect();
+  const prefix = `test-rate-${process.pid}-${++n}:`;
+  const limiter = createRedisRateLimiter({ client: c, prefix, clock: () => 0 });
+  expect(await limiter.reserve('tele{gram}', 'a', { perSecond: 10, burst: 20, perCustomerPerSecond: 1, customerBurst: 3 })).toBe(0);
+  const keys = (await c.keys(`${prefix}*`)).sort();
+  expect(keys).toEqual([`${prefix}rate:{tele%7Bgram%7D}`, `${prefix}rate:{tele%7Bgram%7D}:a`]);
+  // Channel: 1 token short of 20 at 10/s is 100 ms; customer: 1 of 3 at 1/s is 1 s; each with a second to spare.
+  const [all, one] = await Promise.all(keys.map((k) => c.pttl(k)));
+  expect(all).toBeGreaterThan(1000);
+  expect(all).toBeLessThanOrEqual(1100);
+  expect(one).toBeGreaterThan(1900);
+  expect(one).toBeLessThanOrEqual(2000);
 });

@@ -23,7 +23,11 @@ describe('wecom-kf configuration', () => {
 
   it('accepts good values', () => {
     expect(readConfig(good)).toMatchObject({ corpId: good.WECOM_CORP_ID, apiBase: 'https://qyapi.weixin.qq.com' });
-    expect(definition.env).toEqual(['WECOM_CORP_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_API_BASE']);
+    expect(definition.env).toEqual(['WECOM_CORP_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_API_BASE', 'WECOM_HANDOFF']);
+    expect(readConfig(good).handoff).toBeUndefined();
+    expect(readConfig({ ...good, WECOM_HANDOFF: 'pool' }).handoff).toEqual({ state: 2 });
+    expect(readConfig({ ...good, WECOM_HANDOFF: 'servicer:zhang.san' }).handoff).toEqual({ state: 3, servicer: 'zhang.san' });
+    expect(definition.create(good, deps).handOff).toBeUndefined();
     expect(definition.create(good, deps)).toMatchObject({ name: 'wecom-kf', path: '/webhooks/wecom', capabilities: CAPABILITIES });
   });
 
@@ -37,6 +41,9 @@ describe('wecom-kf configuration', () => {
     ['WECOM_AES_KEY', undefined],
     ['WECOM_AES_KEY', 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEF'],
     ['WECOM_API_BASE', 'qyapi.weixin.qq.com'],
+    ['WECOM_HANDOFF', 'queue'],
+    ['WECOM_HANDOFF', 'servicer:'],
+    ['WECOM_HANDOFF', 'servicer:zhang san'],
   ])('%s = %s → CONFIG_INVALID naming it, never echoing the value', async (name, value) => {
     const e = await refused(() => definition.create({ ...good, [name]: value }, deps));
     expect(e.code).toBe('CONFIG_INVALID');
@@ -254,6 +261,55 @@ describe('wecom-kf adapter', () => {
     });
   });
 
+  describe('session states', () => {
+    it('a servicer in the WeCom client taking, writing in and ending a session come as events, in order among the messages', async () => {
+      const k = kfid();
+      const u = user();
+      await kf.webhook!(req(fake.kfCustomerText(u, k, 'I want a person')));
+      fake.kfAppend({ open_kfid: k, external_userid: u, origin: 3, msgtype: 'text', text: { content: 'hello?' } });
+      fake.kfServicerTakes(u, k, 'zhangsan');
+      const said = fake.kfServicerText(u, k, '您好，我是客服小张');
+      fake.kfAppend({ open_kfid: k, external_userid: u, origin: 3, msgtype: 'text', text: { content: 'my bill is wrong' } });
+      fake.kfServicerEnds(u, k);
+      const d = fake.kfCustomerText(u, k, 'thanks');
+      const r = await kf.webhook!(req(d));
+      expect(r.messages.map((m) => m.text)).toEqual(['hello?', 'my bill is wrong', 'thanks']);
+      expect(r.events).toEqual([
+        { channelUserId: u, type: 'human_took_over', at: expect.any(String), before: 1 },
+        { channelUserId: u, type: 'human_message', text: '您好，我是客服小张', messageId: said.msgid, at: expect.any(String), before: 1 },
+        { channelUserId: u, type: 'human_ended', at: expect.any(String), before: 2 },
+      ]);
+    });
+
+    it('WECOM_HANDOFF=pool hands the session to the queue, after which WeCom refuses the bot (95018); a second hand-off changes nothing', async () => {
+      const pooled = make({ WECOM_HANDOFF: 'pool' });
+      const k = kfid();
+      const u = user();
+      await pooled.webhook!(req(fake.kfCustomerText(u, k, '转人工')));
+      await pooled.send(u, { text: '正在为您转接人工客服' }, ctx(k));
+      await pooled.handOff!(u, { open_kfid: k });
+      expect(fake.kfSession(u, k)).toEqual({ state: 2 });
+      expect(fake.calls.filter((c) => c.path === '/cgi-bin/kf/service_state/trans').at(-1)!.body).toEqual({ open_kfid: k, external_userid: u, service_state: 2 });
+      expect((await refused(pooled.send(u, { text: 'x' }, ctx(k)))).code).toBe('UNREACHABLE');
+      const trans = fake.callsTo('/cgi-bin/kf/service_state/trans');
+      await pooled.handOff!(u, { open_kfid: k });
+      expect(fake.callsTo('/cgi-bin/kf/service_state/trans')).toBe(trans);
+      expect(fake.sentTo(u).map((s) => s.text)).toEqual(['正在为您转接人工客服']);
+    });
+
+    it('WECOM_HANDOFF=servicer:ID gives the session to that servicer; one WeCom refuses is an error to retry', async () => {
+      const k = kfid();
+      const u = user();
+      await kf.webhook!(req(fake.kfCustomerText(u, k, 'agent please')));
+      await make({ WECOM_HANDOFF: 'servicer:zhangsan' }).handOff!(u, { open_kfid: k });
+      expect(fake.kfSession(u, k)).toEqual({ state: 3, servicer: 'zhangsan' });
+      const v = user();
+      await kf.webhook!(req(fake.kfCustomerText(v, k, 'agent please')));
+      await expect(make({ WECOM_HANDOFF: 'servicer:nobody' }).handOff!(v, { open_kfid: k })).rejects.toThrow(/95014/);
+      expect(fake.kfSession(v, k)).toEqual({ state: 0 });
+    });
+  });
+
   describe('canSend', () => {
     const at = new Date('2026-11-24T02:00:00.000Z');
     const contact = (msAgo: number | null, sent: number, over: Partial<ChannelContact> = {}): ChannelContact => ({
@@ -289,16 +345,19 @@ describe('wecom-kf adapter', () => {
   });
 });
 
+/** The service's WeCom variables for this fake. */
+const serviceEnv = (fake: WechatFake): Record<string, string> => ({
+  WECOM_CORP_ID: fake.kf.corpId,
+  WECOM_SECRET: fake.kf.secret,
+  WECOM_TOKEN: fake.kf.token,
+  WECOM_AES_KEY: fake.kf.aesKey,
+  WECOM_API_BASE: fake.url,
+});
+
 describe('wecom-kf URL verification through the service', () => {
   it('GET answers the plaintext echostr exactly', async () => {
     const fake = await startWechatFake();
-    const { service, dispose } = channelService([definition], {
-      WECOM_CORP_ID: fake.kf.corpId,
-      WECOM_SECRET: fake.kf.secret,
-      WECOM_TOKEN: fake.kf.token,
-      WECOM_AES_KEY: fake.kf.aesKey,
-      WECOM_API_BASE: fake.url,
-    });
+    const { service, dispose } = channelService([definition], serviceEnv(fake));
     try {
       const d = fake.kfVerify('6543219876543210');
       const res = await service.app.request(`${PUBLIC_BASE}${d.path}?${d.query}`, { method: 'GET' });
@@ -306,6 +365,52 @@ describe('wecom-kf URL verification through the service', () => {
       expect(await res.text()).toBe('6543219876543210');
       const forged = fake.forged(d);
       expect((await service.app.request(`${PUBLIC_BASE}${forged.path}?${forged.query}`, { method: 'GET' })).status).toBe(401);
+    } finally {
+      await fake.close();
+      await dispose();
+    }
+  });
+});
+
+describe('wecom-kf hand-off to servicers in the WeCom client, through the service', () => {
+  it('the bot answers, then hands the session to the queue and stays quiet; the servicer\'s words join the transcript and ticket; when they end it the bot answers again', async () => {
+    const fake = await startWechatFake();
+    const { service, dispose } = channelService([definition], { ...serviceEnv(fake), WECOM_HANDOFF: 'pool' });
+    const post = async (d: Delivery) => {
+      const res = await service.app.request(`${PUBLIC_BASE}${d.path}?${d.query}`, { method: 'POST', body: d.body, headers: d.headers });
+      expect(res.status).toBe(200);
+    };
+    const K = 'wkHandoffKf001';
+    const U = 'wmHandoffUser001';
+    try {
+      await post(fake.kfCustomerText(U, K, '你们这帮废物！停电三天了还不来修，简直气死我了！！'));
+      const handedOff = fake.sentTo(U).map((s) => s.text);
+      expect(handedOff.length).toBeGreaterThan(0);
+      expect(fake.kfSession(U, K).state).toBe(2);
+      const conv = (await service.store.findConversation('wecom-kf', U))!;
+      expect(conv.dialog.status).toBe('waiting_for_agent');
+      // In the queue the bot says nothing (WeCom would refuse it anyway).
+      await post(fake.kfCustomerText(U, K, '有人吗？'));
+      expect(fake.sentTo(U).map((s) => s.text)).toEqual(handedOff);
+      // A servicer takes the session in the WeCom client and writes.
+      await post(fake.kfServicerTakes(U, K, 'zhangsan'));
+      const said = fake.kfServicerText(U, K, '您好，我是客服小张，马上为您处理。');
+      await post(said);
+      // WeCom retries a callback: the same line is pulled again and kept once.
+      await post(said);
+      const during = (await service.store.findConversation('wecom-kf', U))!;
+      expect(during.dialog.status).toBe('with_agent');
+      const transcript = await service.store.listMessages(during.id);
+      expect(transcript.filter((m) => m.author === 'agent').map((m) => m.text)).toEqual(['您好，我是客服小张，马上为您处理。']);
+      const ticket = (await service.store.getTicket(during.dialog.ticketId!))!;
+      expect(ticket.timeline.map((e) => e.type)).toEqual(expect.arrayContaining(['handoff', 'note', 'acknowledged']));
+      expect(ticket.status).toBe('acknowledged');
+      // The servicer ends the session; the customer's next message is the bot's again.
+      await post(fake.kfServicerEnds(U, K));
+      expect((await service.store.findConversation('wecom-kf', U))!.dialog.status).toBe('bot');
+      await post(fake.kfCustomerText(U, K, '停电什么时候恢复？'));
+      expect(fake.sentTo(U).length).toBeGreaterThan(handedOff.length);
+      expect(fake.attemptsTo(U).every((a) => a.errcode === 0)).toBe(true);
     } finally {
       await fake.close();
       await dispose();
@@ -326,7 +431,7 @@ describe('wecom-kf URL verification through the service', () => {
     definition,
     async start() {
       fake = await startWechatFake();
-      return { WECOM_CORP_ID: fake.kf.corpId, WECOM_SECRET: fake.kf.secret, WECOM_TOKEN: fake.kf.token, WECOM_AES_KEY: fake.kf.aesKey, WECOM_API_BASE: fake.url };
+      return serviceEnv(fake);
     },
     stop: () => fake.close(),
     inbound(u, text, deliveryId) {

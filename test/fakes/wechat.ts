@@ -64,7 +64,15 @@ export interface KfMessage {
   origin: number;
   msgtype: string;
   text?: { content: string };
+  servicer_userid?: string;
+  event?: { event_type: string; open_kfid: string; external_userid: string; change_type?: number; old_servicer_userid?: string; new_servicer_userid?: string };
 }
+
+/**
+ * kf session states and the changes /cgi-bin/kf/service_state/trans allows: 0 new, 1 with the bot, 2 queued,
+ * 3 with a servicer, 4 ended. A customer's message reopens an ended session as new.
+ */
+const KF_TRANSITIONS: Record<number, readonly number[]> = { 0: [1, 2, 3, 4], 1: [2, 3, 4], 2: [3, 4], 3: [3, 4], 4: [] };
 
 type Json = Record<string, unknown>;
 
@@ -133,6 +141,9 @@ export class WechatFake {
   private kfSeq = 0;
   private kfWindows = new Map<string, { at: number; used: number }>();
   private kfInvalid = new Set<string>();
+  private kfStates = new Map<string, { state: number; servicer?: string }>();
+  /** Servicers "正在接待" (receiving): only they can be given a session with state 3. */
+  readonly kfServicers = new Set<string>(['zhangsan']);
   private kfCallbackTokens = new Map<string, number>();
   private msgSeq = BigInt('24000000000000000') + BigInt(Math.floor(Math.random() * 1e9));
 
@@ -323,8 +334,39 @@ export class WechatFake {
   kfAppend(m: Omit<KfMessage, 'msgid' | 'send_time'> & { msgid?: string; send_time?: number }): KfMessage {
     const msg: KfMessage & { seq: number } = { ...m, msgid: m.msgid ?? `kfmsg${hex(20)}`, send_time: m.send_time ?? Math.floor(this.clock / 1000), seq: ++this.kfSeq };
     this.kfLog.push(msg);
-    if (msg.origin === 3) this.kfWindows.set(`${msg.open_kfid}:${msg.external_userid}`, { at: msg.send_time * 1000, used: 0 });
+    if (msg.origin === 3) {
+      const key = `${msg.open_kfid}:${msg.external_userid}`;
+      this.kfWindows.set(key, { at: msg.send_time * 1000, used: 0 });
+      if ((this.kfStates.get(key)?.state ?? 4) === 4) this.kfStates.set(key, { state: 0 });
+    }
     return msg;
+  }
+
+  /** The kf session's state (service_state) and its servicer. */
+  kfSession(externalUserId: string, openKfId: string): { state: number; servicer?: string } {
+    return { ...(this.kfStates.get(`${openKfId}:${externalUserId}`) ?? { state: 4 }) };
+  }
+
+  /** A servicer in the WeCom client takes the session (change_type 1: from the queue; 4: takes back an ended one). */
+  kfServicerTakes(externalUserId: string, openKfId: string, servicer: string, changeType: 1 | 2 | 4 = 1): Delivery {
+    this.kfStates.set(`${openKfId}:${externalUserId}`, { state: 3, servicer });
+    this.kfAppend({ open_kfid: openKfId, external_userid: '', origin: 4, msgtype: 'event', event: { event_type: 'session_status_change', open_kfid: openKfId, external_userid: externalUserId, change_type: changeType, new_servicer_userid: servicer } });
+    return this.kfCallback(openKfId);
+  }
+
+  /** The servicer holding the session writes to the customer from the WeCom client. */
+  kfServicerText(externalUserId: string, openKfId: string, text: string): Delivery & { msgid: string } {
+    const servicer = this.kfStates.get(`${openKfId}:${externalUserId}`)?.servicer ?? 'zhangsan';
+    const m = this.kfAppend({ open_kfid: openKfId, external_userid: externalUserId, origin: 5, msgtype: 'text', text: { content: text }, servicer_userid: servicer });
+    return { ...this.kfCallback(openKfId), msgid: m.msgid };
+  }
+
+  /** The servicer ends the session (change_type 3). */
+  kfServicerEnds(externalUserId: string, openKfId: string): Delivery {
+    const old = this.kfStates.get(`${openKfId}:${externalUserId}`)?.servicer;
+    this.kfStates.set(`${openKfId}:${externalUserId}`, { state: 4 });
+    this.kfAppend({ open_kfid: openKfId, external_userid: '', origin: 4, msgtype: 'event', event: { event_type: 'session_status_change', open_kfid: openKfId, external_userid: externalUserId, change_type: 3, ...(old ? { old_servicer_userid: old } : {}) } });
+    return this.kfCallback(openKfId);
   }
 
   /** The customer writes a text: it is logged for sync_msg and the callback is returned. */
@@ -502,12 +544,32 @@ export class WechatFake {
         const msgid = body['msgid'];
         if (msgid !== undefined && (typeof msgid !== 'string' || !/^[0-9a-zA-Z_-]{1,32}$/.test(msgid))) return err(40058, 'invalid msgid');
         if (this.kfInvalid.has(to)) return err(95018);
+        const state = this.kfStates.get(`${kfid}:${to}`)?.state ?? 4;
+        if (state !== 0 && state !== 1) return err(95018);
+        if (state === 0) this.kfStates.set(`${kfid}:${to}`, { state: 1 });
         const w = this.kfWindows.get(`${kfid}:${to}`);
         if (!w || this.clock - w.at >= WINDOW_MS || w.used >= WINDOW_MESSAGES) return err(95018);
         w.used++;
         const id = typeof msgid === 'string' ? msgid : `auto${hex(16)}`;
         this.sent.push({ api: 'kf', to, text: content, open_kfid: kfid, msgid: id, at: this.clock });
         return { errcode: 0, errmsg: 'ok', msgid: id };
+      }
+      case '/cgi-bin/kf/service_state/get':
+      case '/cgi-bin/kf/service_state/trans': {
+        const bad = this.checkToken(q, 'kf');
+        if (bad) return bad;
+        const kfid = body['open_kfid'];
+        const user = body['external_userid'];
+        if (typeof kfid !== 'string' || !kfid || typeof user !== 'string' || !user) return err(40058, 'invalid parameter');
+        const key = `${kfid}:${user}`;
+        const now = this.kfStates.get(key) ?? { state: 4 };
+        if (path.endsWith('/get')) return { errcode: 0, errmsg: 'ok', service_state: now.state, ...(now.state === 3 ? { servicer_userid: now.servicer } : {}) };
+        const target = body['service_state'];
+        if (typeof target !== 'number' || !KF_TRANSITIONS[now.state]!.includes(target)) return err(95016, 'invalid state transition');
+        const servicer = body['servicer_userid'];
+        if (target === 3 && (typeof servicer !== 'string' || !this.kfServicers.has(servicer))) return err(95014, 'invalid servicer');
+        this.kfStates.set(key, target === 3 ? { state: 3, servicer: servicer as string } : { state: target });
+        return { errcode: 0, errmsg: 'ok', ...(target === 2 || target === 3 ? { msg_code: `MSGCODE${hex(8)}` } : {}) };
       }
       default:
         return err(404, `no such api ${path}`);

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { connectRedis, type RedisClient } from '../../adapters/store/redis/connection.ts';
 
 // Tests talk to real Redis servers that they start themselves, on free loopback ports in temporary
 // directories, so they never touch the machine's own Redis or its data.
@@ -98,6 +100,30 @@ export async function testRedis(): Promise<TestRedis> {
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, dispose: async () => {} };
   const r = await spawnRedis();
   return { url: r.url, dispose: () => r.dispose() };
+}
+
+/**
+ * For one test file: testRedis() started before its tests, and connections to it, each its own as a
+ * separate instance would have; after the tests the connections are closed and the server stopped.
+ */
+export function redisForFile(name = 'test'): { connect(): RedisClient } {
+  let redis: TestRedis | undefined;
+  const clients: RedisClient[] = [];
+  beforeAll(async () => {
+    redis = await testRedis();
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.quit()));
+    await redis?.dispose();
+  });
+  return {
+    connect() {
+      if (!redis) throw new Error('redisForFile: connect() is for inside tests, once the server is up');
+      const c = connectRedis({ url: redis.url }, name);
+      clients.push(c);
+      return c;
+    },
+  };
 }
 
 export interface TestCluster {
