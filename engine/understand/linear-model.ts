@@ -17,6 +17,8 @@ export interface TrainOptions {
   epochs?: number;
   learningRate?: number;
   seed?: number;
+  /** Hidden units of the second, nonlinear scorer (0: none); by default only for large FAQ lists (see HIDDEN_FROM). */
+  hidden?: number;
 }
 
 // Fitted by logistic regression of "top label right and message in scope" on z, over CLINC150 validation
@@ -25,6 +27,16 @@ const CALIBRATION = { slope: 2.9, midpoint: 3.2 };
 /** Weights smaller than this are dropped after training (see `LinearModel`). */
 const PRUNE_BELOW = 0.03;
 const DENSE_UP_TO = 8;
+/**
+ * From this many examples (and more labels than DENSE_UP_TO) a small one-hidden-layer network is trained
+ * beside the linear model and their probabilities averaged: its hidden units combine n-grams, which tells
+ * near-synonymous labels apart better (Banking77 +0.7 to +1 points over three splits). Small lists, such as
+ * a pack's own FAQ, keep the linear model alone: they gain little and it keeps understand() fast.
+ */
+const HIDDEN_FROM = 2000;
+const HIDDEN_UNITS = 32;
+/** Networks trained from different random starts, averaged: one alone varies by ±0.3 points with its seed. */
+const HIDDEN_NETS = 2;
 
 /** Deterministic shuffling, so a pack trains to the same model on every start. */
 function shuffle<T>(items: T[], seed: number): T[] {
@@ -82,8 +94,11 @@ export class LinearModel {
   private readonly lookup: Float32Array;
   private readonly scratchLogits: Float64Array;
   private readonly scratchProbabilities: Float64Array;
+  private readonly scratchLinear: Float64Array;
   /** The typical winning logit on the training data (see `predict`). */
   private readonly typicalLogit: number;
+  /** The hidden-layer scorer, if any: input weights by feature (HIDDEN_UNITS each), then output weights. */
+  private hidden: Array<{ units: number; w1: Float32Array; b1: Float32Array; w2: Float32Array; b2: Float64Array; h: Float32Array; out: Float64Array }> = [];
 
   /** Learns from texts (already normalised); pass `shared` to reuse another model's vocabulary and vectors. */
   constructor(data: Array<{ text: string; label: string }>, options: TrainOptions = {}, shared?: { vocabulary: Vocabulary; vectors: SparseVector[] }) {
@@ -102,6 +117,7 @@ export class LinearModel {
     this.lookup = new Float32Array(this.vocabulary.size);
     this.scratchLogits = new Float64Array(this.labels.length);
     this.scratchProbabilities = new Float64Array(this.labels.length);
+    this.scratchLinear = new Float64Array(this.labels.length);
     this.bias = new Float64Array(this.labels.length);
     const dense = new Float32Array(this.labels.length * this.vocabulary.size);
     this.examples = this.labels.map((_, c) => {
@@ -118,6 +134,10 @@ export class LinearModel {
       return { index, value, ends, scripts: Uint8Array.from(mine, (v) => v.scripts) };
     });
     if (this.labels.length > 1) this.train(dense, vectors, targets, options);
+    const units = options.hidden ?? (data.length >= HIDDEN_FROM && this.labels.length > DENSE_UP_TO ? HIDDEN_UNITS : 0);
+    if (units > 0 && this.labels.length > 1) {
+      for (let n = 0; n < HIDDEN_NETS; n++) this.hidden.push(LinearModel.trainHidden(vectors, targets, this.labels.length, this.vocabulary.size, units, (options.seed ?? 7) + 1000 * n));
+    }
     // A handful of classes scores fastest dense; many classes are mostly zeros, so they go sparse.
     if (this.labels.length <= DENSE_UP_TO) this.dense = dense;
     else [this.rowStart, this.rowClass, this.rowWeight] = LinearModel.sparsify(dense, this.labels.length);
@@ -247,6 +267,85 @@ export class LinearModel {
     }
   }
 
+  /** One hidden layer (ReLU) over the same TF-IDF vectors, trained by SGD from a seeded random start. */
+  private static trainHidden(vectors: SparseVector[], targets: number[], classes: number, size: number, units: number, seed: number) {
+    let s = seed >>> 0 || 1;
+    const random = () => ((s = Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32 - 0.5;
+    const w1 = new Float32Array(size * units);
+    for (let i = 0; i < w1.length; i++) w1[i] = random() * 0.245;
+    const w2 = new Float32Array(units * classes);
+    const scale2 = Math.sqrt(3 / units);
+    for (let i = 0; i < w2.length; i++) w2[i] = random() * scale2;
+    const b1 = new Float32Array(units);
+    const b2 = new Float64Array(classes);
+    const h = new Float32Array(units);
+    const dh = new Float32Array(units);
+    const p = new Float64Array(classes);
+    const model = { units, w1, b1, w2, b2, h, out: p };
+    const epochs = 5;
+    const lr0 = 0.3;
+    const order = vectors.map((_, i) => i);
+    let step = 0;
+    const total = epochs * vectors.length;
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      shuffle(order, seed + 101 + epoch);
+      for (const k of order) {
+        const v = vectors[k]!;
+        const lr = lr0 * (1 - step++ / total) + 0.005;
+        LinearModel.hiddenLogits(model, v);
+        softmax(p);
+        p[targets[k]!]! -= 1;
+        for (let c = 0; c < classes; c++) {
+          p[c]! *= lr;
+          b2[c]! -= p[c]! * 0.1;
+        }
+        for (let u = 0; u < units; u++) {
+          const hu = h[u]!;
+          if (hu === 0) {
+            dh[u] = 0;
+            continue;
+          }
+          const base = u * classes;
+          let d = 0;
+          for (let c = 0; c < classes; c++) {
+            d += w2[base + c]! * p[c]!;
+            w2[base + c]! -= p[c]! * hu;
+          }
+          dh[u] = d;
+          b1[u]! -= d * 0.1;
+        }
+        for (let j = 0; j < v.index.length; j++) {
+          const base = v.index[j]! * units;
+          const x = v.value[j]!;
+          for (let u = 0; u < units; u++) w1[base + u]! -= dh[u]! * x;
+        }
+      }
+    }
+    return model;
+  }
+
+  /** The hidden-layer scorer's logits for `v`, left in `model.out`. */
+  private static hiddenLogits(model: LinearModel['hidden'][number], v: SparseVector): void {
+    const { units, w1, b1, w2, b2, h, out } = model;
+    h.set(b1);
+    for (let j = 0; j < v.index.length; j++) {
+      const base = v.index[j]! * units;
+      const x = v.value[j]!;
+      for (let u = 0; u < units; u++) h[u]! += w1[base + u]! * x;
+    }
+    out.set(b2);
+    const classes = out.length;
+    for (let u = 0; u < units; u++) {
+      const hu = h[u]!;
+      if (hu <= 0) {
+        h[u] = 0;
+        continue;
+      }
+      const base = u * classes;
+      for (let c = 0; c < classes; c++) out[c]! += w2[base + c]! * hu;
+    }
+  }
+
   predict(norm: string, top = 3): Prediction[] {
     return this.predictRow(featureRow(featurize(norm)), top);
   }
@@ -263,10 +362,21 @@ export class LinearModel {
     if (v.index.length === 0 || this.labels.length === 0 || row.scripts === 0) return [];
     const logits = this.scratchLogits;
     this.scores(v, logits);
-    const order = topIndices(logits, top);
     const p = this.scratchProbabilities;
     p.set(logits);
     softmax(p);
+    if (this.hidden.length) {
+      this.scratchLinear.set(p);
+      // The linear model counts as much as all the networks together.
+      const share = 1 / this.hidden.length;
+      for (const net of this.hidden) {
+        LinearModel.hiddenLogits(net, v);
+        softmax(net.out);
+        for (let c = 0; c < p.length; c++) p[c]! += share * net.out[c]!;
+      }
+      for (let c = 0; c < p.length; c++) p[c]! /= 2;
+    }
+    const order = topIndices(this.hidden.length ? p : logits, top);
     for (let j = 0; j < v.index.length; j++) this.lookup[v.index[j]!] = v.value[j]!;
     const out = order.map((c) => {
       let best = 0;
@@ -279,7 +389,9 @@ export class LinearModel {
         for (const end = ends[k]!; j < end; j++) dot += this.lookup[index[j]!]! * value[j]!;
         if (dot > best) best = dot;
       }
-      const relative = this.labels.length > 1 ? logits[c]! / this.typicalLogit : best;
+      // With networks beside it, the logit the linear model would need to give the label its joint probability.
+      const logit = this.hidden.length ? logits[c]! + Math.log(p[c]! / this.scratchLinear[c]!) : logits[c]!;
+      const relative = this.labels.length > 1 ? logit / this.typicalLogit : best;
       const z = 2 * relative + best + 2 * v.coverage;
       return { label: this.labels[c]!, probability: p[c]!, similarity: best, z, score: 1 / (1 + Math.exp(-CALIBRATION.slope * (z - CALIBRATION.midpoint))) };
     });
