@@ -87,7 +87,7 @@ export function createOutbox(o: OutboxOptions) {
   async function run(entries: OutboxEntry[], live: boolean): Promise<void> {
     // Sends go out one by one, in order; their settlements are written together (one batch, one fsync).
     const settled: Array<Promise<void>> = [];
-    // A customer's later messages wait behind one held back by the rate limit, so they keep their order.
+    // A customer's later messages wait behind one held back by the rate limit or a failure, so they keep their order.
     const held = new Map<string, string>();
     for (const entry of entries) {
       if (inFlight.has(entry.id)) continue;
@@ -118,6 +118,8 @@ export function createOutbox(o: OutboxOptions) {
         const delay = typeof hinted === 'number' && hinted > 0 ? Math.min(MAX_BACKOFF_MS, hinted) : Math.min(MAX_BACKOFF_MS, 2000 * 2 ** entry.attempts);
         o.log.warn({ err, effect: entry.id, kind: entry.kind, attempts: entry.attempts + 1 }, 'effect failed; will retry');
         outcome = { done: false, retryAt: new Date(o.now().getTime() + delay).toISOString() };
+        // What comes after it for this customer waits for its retry, so it cannot arrive out of order.
+        if (who) held.set(who, outcome.retryAt);
       }
       settled.push(o.store.settleEffect(entry.id, outcome).finally(() => inFlight.delete(entry.id)));
     }

@@ -114,3 +114,35 @@ describe('proactive delivery by channel rule', () => {
     expect(sms.at(-1)!.text).toContain('Crew on the way.');
   });
 });
+
+describe('order of a customer\'s messages when a send fails', () => {
+  it('the replies after a failed one wait for its retry, so they arrive in order; a hand-off waits too', async () => {
+    const sent: string[] = [];
+    const calls: string[] = [];
+    let failures = 1;
+    const flaky: ChannelAdapter = {
+      name: 'test',
+      async send(_to, message) {
+        calls.push(message.text);
+        if (failures > 0) {
+          failures--;
+          throw Object.assign(new Error('503 from the platform'), { retryAfterMs: 1000 });
+        }
+        sent.push(message.text);
+      },
+      async handOff() {
+        calls.push('<hand-off>');
+      },
+    };
+    const h = harness({ channels: [flaky] });
+    // Strong anger: empathy, the ticket, then the queue: several replies and a hand-off in one turn.
+    const r = await h.say('order-1', '你们这帮废物！停电三天了还不来修，简直气死我了！！');
+    expect(r.replies.length).toBeGreaterThan(1);
+    // The first reply failed; nothing after it went out of order.
+    expect(calls).toEqual([r.replies[0]!.text]);
+    h.clock.now = new Date(h.clock.now.getTime() + 1000);
+    await h.engine.drain();
+    expect(sent).toEqual(r.replies.map((x) => x.text));
+    expect(calls.at(-1)).toBe('<hand-off>');
+  });
+});
