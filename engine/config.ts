@@ -41,6 +41,8 @@ const Env = z.object({
   /** The SMS channel for later messages a customer's own channel refuses; default the one SMS channel enabled. */
   SMS_FALLBACK_CHANNEL: z.string().regex(/^[a-z][a-z0-9-]*$/).optional(),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10_000_000).default(64 * 1024),
+  /** Where learned FAQ models are kept between starts (default DATA_DIR/models); `off` learns them on every start. */
+  MODEL_CACHE_DIR: z.string().optional(),
 });
 export type Config = Omit<z.infer<typeof Env>, 'STORE'> & { STORE: 'sqlite' | 'memory' | 'redis' };
 

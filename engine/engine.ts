@@ -28,6 +28,8 @@ export interface EngineOptions {
   channels?: ChannelAdapter[];
   now?: () => Date;
   understand?: Understand;
+  /** Where learned FAQ models are saved between starts (see understand/model-cache.ts); none by default. */
+  modelCache?: string | false;
   /** How often failed effects are retried, in ms; 0 turns the timer off (tests drive `drain`). */
   retryEveryMs?: number;
   /** Deadline alarms (and later callbacks). Without one, schedule effects wait for a process that has one. */
@@ -53,7 +55,7 @@ export function createEngine(o: EngineOptions) {
   const now = o.now ?? (() => new Date());
   const channels = new Map((o.channels ?? []).map((c) => [c.name, c]));
   const render: Renderer = createRenderer(o.pack);
-  const understand = o.understand ?? createUnderstander(o.pack);
+  const understand = o.understand ?? createUnderstander(o.pack, { modelCache: o.modelCache ?? false });
   const events = new EventEmitter();
   // The agent queue's heartbeat in the log: ids and reasons only, never what the customer wrote.
   events.on('handoff', (d: { conversationId: string; reason: string; ticketId: string | null }) => o.log.info(d, 'conversation handed to the human queue'));

@@ -6,6 +6,7 @@ import { AppError } from '../errors.ts';
 import { loadPack } from '../packs/load.ts';
 import { FaqFile, LOCALES, type FaqEntry, type Locale } from '../packs/schema.ts';
 import { createUnderstander, type Understand } from '../understand/index.ts';
+import { DEFAULT_MODEL_CACHE, modelCacheDir } from '../understand/model-cache.ts';
 import type { Understanding, UnderstandContext } from '../understand/types.ts';
 import { parseArgs } from './args.ts';
 
@@ -18,7 +19,10 @@ Writes one JSON object per input line, in order, to stdout: the analysis, or {"l
   --bot NAME     bot pack to analyse with (default: $BOT, else power-utility)
   --faq FILE     replace the pack's FAQ with FILE: a YAML or JSON list of {id, questions: [...], answer};
                  an entry without an answer gets its id as the answer
-  --locale TAG   conversation locale for every line (a line's own "locale" wins)`;
+  --locale TAG   conversation locale for every line (a line's own "locale" wins)
+
+A FAQ of 1,000 questions or more is learned once and saved in node_modules/.cache/intake-models
+(or $MODEL_CACHE_DIR; MODEL_CACHE_DIR=off never saves); later runs with the same list load it.`;
 
 const MAX_TEXT = 4000;
 /** A raw line this long cannot hold a valid message even JSON-escaped; it is skipped without being buffered. */
@@ -197,7 +201,10 @@ export async function analyze(argv: string[]): Promise<void> {
   const entries = typeof args.faq === 'string' ? loadFaqFile(args.faq) : undefined;
   const pack = loadPack(String(args.bot ?? process.env.BOT ?? 'power-utility'));
   // One array for every locale: the understander indexes each distinct array once.
-  const understand = createUnderstander(entries ? { ...pack, faq: { 'zh-CN': entries, 'zh-TW': entries, en: entries } } : pack);
+  // A large --faq list is learned once and loaded from the model cache on later runs (MODEL_CACHE_DIR=off: never saved).
+  const understand = createUnderstander(entries ? { ...pack, faq: { 'zh-CN': entries, 'zh-TW': entries, en: entries } } : pack, {
+    modelCache: modelCacheDir(process.env.MODEL_CACHE_DIR, DEFAULT_MODEL_CACHE),
+  });
 
   stdout.on('error', (err: NodeJS.ErrnoException) => {
     // The reader went away (`| head`): nothing left to do, and nothing to complain about.

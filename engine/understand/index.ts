@@ -7,6 +7,7 @@ import { featurize } from './features.ts';
 import { affectReaderFor } from './affect.ts';
 import { loadLabelled, type LabelledExample } from './labelled.ts';
 import { LinearModel } from './linear-model.ts';
+import { cachedModel } from './model-cache.ts';
 import { featureRow } from './vocabulary.ts';
 import { TermSet, firstOccurrences, countCjk, countLatinLetters, normalize, simplifiedCount, traditionalCount } from './text.ts';
 import type { Understanding, UnderstandContext } from './types.ts';
@@ -84,7 +85,12 @@ function distinct(examples: Array<{ label: string; text: string }>): Array<{ lab
 export interface UnderstanderOptions {
   /** Labelled examples the sentiment, emotion and complaint models learn from; the project's own by default. */
   labelled?: LabelledExample[];
+  /** Directory to save learned FAQ models in and load them from on the next start (see model-cache.ts); none by default. */
+  modelCache?: string | false;
 }
+
+/** FAQ lists this large take long enough to learn that a saved model is worth loading instead. */
+const CACHE_FROM = 1000;
 
 export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}): Understand {
   const readAffect = affectReaderFor(options.labelled ?? loadLabelled());
@@ -95,7 +101,8 @@ export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}
     if (!entries?.length) continue;
     let model = faqModels.get(entries);
     if (!model) {
-      model = new LinearModel(distinct(entries.flatMap((e) => e.questions.map((q) => ({ label: e.id, text: normalize(q) })))));
+      const rows = distinct(entries.flatMap((e) => e.questions.map((q) => ({ label: e.id, text: normalize(q) }))));
+      model = options.modelCache && rows.length >= CACHE_FROM ? cachedModel(options.modelCache, rows) : new LinearModel(rows);
       faqModels.set(entries, model);
     }
     faqModel.set(locale, model);

@@ -42,26 +42,32 @@ export function featureRow(bag: Features): FeatureRow {
 export class Vocabulary {
   /** Known feature number → this vocabulary's index, or -1. */
   private readonly local: Int32Array;
-  private readonly idf: Float32Array;
+  readonly idf: Float32Array;
   /** The idf a feature never seen in training would have: the rarest there is. */
-  private readonly unseenIdf: number;
+  readonly unseenIdf: number;
   private readonly scratchIndex = new Int32Array(4096);
   private readonly scratchValue = new Float32Array(4096);
   readonly size: number;
 
-  constructor(bags: Features[]) {
+  /** Each index's feature hash, kept so a learned model can be saved and restored (see model-cache.ts). */
+  readonly hashes: Int32Array;
+
+  constructor(hashes: Int32Array, idf: Float32Array, unseenIdf: number) {
+    this.size = hashes.length;
+    this.hashes = hashes;
+    this.idf = idf;
+    this.unseenIdf = unseenIdf;
+    const known = Array.from(hashes, (h) => KNOWN.add(h));
+    this.local = new Int32Array(KNOWN.size).fill(-1);
+    known.forEach((k, i) => (this.local[k] = i));
+  }
+
+  /** The vocabulary of a set of training texts' features. */
+  static learn(bags: Features[]): Vocabulary {
     const df = new Map<number, number>();
     for (const bag of bags) for (const h of bag.ids) df.set(h, (df.get(h) ?? 0) + 1);
-    this.size = df.size;
-    this.idf = new Float32Array(df.size);
-    const known = [...df.keys()].map((h) => KNOWN.add(h));
-    this.local = new Int32Array(KNOWN.size).fill(-1);
-    let i = 0;
-    for (const n of df.values()) {
-      this.local[known[i]!] = i;
-      this.idf[i++] = Math.log((bags.length + 1) / (n + 1)) + 1;
-    }
-    this.unseenIdf = Math.log(bags.length + 1) + 1;
+    const idf = Float32Array.from(df.values(), (n) => Math.log((bags.length + 1) / (n + 1)) + 1);
+    return new Vocabulary(Int32Array.from(df.keys()), idf, Math.log(bags.length + 1) + 1);
   }
 
   /** A vector to keep (training examples). */

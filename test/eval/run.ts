@@ -1,6 +1,9 @@
 // Development evaluation of the understanding layer on the shared data (../shared/data) and the project's
 // own labelled examples. Everything goes through understand(), exactly as the service and `intake analyze` use it.
 // Run: npm run eval            (add -- --only banking77,clinc150 to pick sections)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadPack } from '../../engine/packs/load.ts';
 import type { FaqEntry, Pack } from '../../engine/packs/schema.ts';
 import { createUnderstander } from '../../engine/understand/index.ts';
@@ -40,6 +43,15 @@ if (want('banking77')) {
   for (const r of test) if (understand(r.text, { locale: 'en' }).faq?.id === r.label) right++;
   rows.push({ task: 'Banking77 (80/20 split of train.csv)', metric: 'FAQ accuracy', value: pct(right / test.length), n: test.length, target: '92%' });
   rows.push({ task: `  learning ${train.length} questions at start-up`, metric: 'seconds', value: (ms / 1000).toFixed(2), n: train.length });
+  // Later starts load the model saved by the first (MODEL_CACHE_DIR); both starts are timed here, in a scratch directory.
+  const dir = mkdtempSync(join(tmpdir(), 'intake-eval-models-'));
+  try {
+    timed(() => createUnderstander(faqPack(train), { modelCache: dir }));
+    const [, loadMs] = timed(() => createUnderstander(faqPack(train), { modelCache: dir }));
+    rows.push({ task: '  the same, next start (saved model)', metric: 'seconds', value: (loadMs / 1000).toFixed(2), n: train.length });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 if (want('clinc150')) {
