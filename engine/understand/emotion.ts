@@ -79,22 +79,84 @@ export const LEXICON_TERMS: readonly string[] = [...LEXICON_DATA.info.keys()];
 const HAN_GAP = 2;
 const LATIN_GAP = 14;
 
+/** Where the clause holding `from` ends: the next comma or full stop, or the end of the message. */
+const CLAUSE_END = /[,.!?;，。！？；、~～]/g;
+function clauseEnd(norm: string, from: number): number {
+  CLAUSE_END.lastIndex = from;
+  return CLAUSE_END.exec(norm)?.index ?? norm.length;
+}
+
+interface Reach {
+  negated: boolean;
+  degree: number;
+  /** The negation that flipped the term reaches a whole clause ("没有想象中…"): the clause need not flip it again. */
+  scoped: boolean;
+  /** The negation insists ("一点都不难吃"): denying a fault is then praise, not a shrug. */
+  emphatic: boolean;
+  /** A negation shares characters with the term ("一点也不" + "不好吃"): the term has already taken it in. */
+  shared: boolean;
+}
+
 /** Negation and degree words that bear on `hit`: the run of modifiers right before it. */
-function modifiers(hits: Hit[], i: number, norm: string): { negated: boolean; degree: number } {
-  let negated = false;
-  let degree = 1;
+function modifiers(hits: Hit[], i: number, norm: string): Reach {
+  const r: Reach = { negated: false, degree: 1, scoped: false, emphatic: false, shared: false };
+  let proximal = false;
   let edge = hits[i]!.at;
   for (let j = i - 1; j >= 0 && j >= i - 3; j--) {
     const m = hits[j]!;
     if (m.inner) continue;
+    if (m.end > edge && m.info.negation && LEXICON_DATA.info.get(norm.slice(edge, m.end))?.negation) {
+      // "不好吃", "没法吃", "不沾边" carry their own negation: "一点也不好吃" says it once, with emphasis.
+      r.shared = true;
+      r.emphatic ||= !!m.info.emphatic;
+      edge = m.at;
+      continue;
+    }
     const gap = norm.slice(m.end, edge);
     if (gap.length > (/[a-z]/.test(gap) || /^[a-z]/.test(m.term) ? LATIN_GAP : HAN_GAP) || /[,.!?;，。！？；]/.test(gap)) break;
-    if (m.info.negation) negated = !negated;
-    else if (m.info.degree) degree *= m.info.degree;
-    else break;
+    // A degree word that follows its term ("快到离谱") belongs to the term before it.
+    if (m.info.post) break;
+    if (m.info.negation) {
+      // "从没吃过这么难吃的", "没见过如此贴心的": a negation before "这么" sets up a superlative, it denies nothing.
+      if (!(proximal && !m.info.scope)) {
+        r.negated = !r.negated;
+        r.scoped ||= !!m.info.scope;
+        r.emphatic ||= !!m.info.emphatic;
+      }
+    } else if (m.info.degree) {
+      r.degree *= m.info.degree;
+      proximal ||= !!m.info.proximal;
+    } else break;
     edge = m.at;
   }
-  return { negated, degree };
+  // "快到离谱", "好吃到哭": a degree word right after the term strengthens it.
+  const next = hits[i + 1];
+  if (next && next.info.post && next.info.degree && next.at >= hits[i]!.end && next.at - hits[i]!.end <= 1) r.degree *= next.info.degree;
+  return r;
+}
+
+const OPEN_QUOTES = new Set(['"', '“', '「', '『', '《']);
+const CLOSE_QUOTES = new Set(['"', '”', '」', '』', '》']);
+const QUOTE_REACH = 3;
+/**
+ * Praise in quotation marks is meant the other way: 真是"贴心"啊, 「好棒棒」的服务, such "great" service.
+ * A quotation after 说 / a colon reports what someone said ("我妈说"很好用""), which is meant as said.
+ */
+function quotedPraise(norm: string, at: number, end: number): boolean {
+  let open = -1;
+  for (let k = at - 1; k >= 0 && k >= at - QUOTE_REACH; k--) {
+    const c = norm[k]!;
+    if (OPEN_QUOTES.has(c)) {
+      open = k;
+      break;
+    }
+    if (c === ',' || c === '.' || c === '!' || c === '?' || c === '，' || c === '。') return false;
+  }
+  if (open < 0 || norm[open] === '《') return false;
+  const before = norm[open - 1];
+  if (before === '说' || before === ':' || before === '道' || before === '写') return false;
+  for (let k = end; k < norm.length && k < end + QUOTE_REACH; k++) if (CLOSE_QUOTES.has(norm[k]!)) return norm[k] !== '》';
+  return false;
 }
 
 /**
@@ -113,32 +175,50 @@ export function readEmotion(raw: string, norm: string, extraAnger: number, occur
   const denied: Feeling[] = [];
   let negatedAny = false;
   let degreeUsed = false;
-  const contrastAt = hits.reduce((at, h) => (h.info.contrast ? h.at : at), -1);
+  // What follows a contrast counts more ("…，但是…"); a concession ("虽然…，") gives way at the end of its clause.
+  let contrastAt = -1;
+  for (const h of hits) if (h.info.contrast) contrastAt = Math.max(contrastAt, h.info.concessive ? clauseEnd(norm, h.end) : h.at);
+  // A negation that reaches its whole clause ("没有想象中…", "不像有些…") and where that clause ends.
+  let scopeEnd = -1;
   hits.forEach((h, i) => {
     if (h.inner) {
       const [f, w] = h.info.feeling!;
       feelings[f] = feelings[f] + w * (1 - feelings[f]);
       return;
     }
+    if (h.info.scope) scopeEnd = clauseEnd(norm, h.end);
     if (h.info.urgency) urgency++;
     if (h.info.rhetorical) rhetorical++;
     const weight = h.info.polarity;
     if (!weight && !h.info.feeling && !h.info.insult && !h.info.threat) return;
     spoke = true;
-    const { negated, degree } = modifiers(hits, i, norm);
+    const reach = modifiers(hits, i, norm);
+    const { degree } = reach;
+    const negated = reach.negated !== (h.at < scopeEnd && !reach.scoped);
     const place = contrastAt < 0 ? 1 : h.at > contrastAt ? 1.5 : 0.6;
+    if (reach.shared) negatedAny = true;
     if (negated) {
       negatedAny = true;
       if (h.info.feeling) denied.push(h.info.feeling[0]);
-      // "not good" is bad; "not bad" is only mildly good.
-      polarity += weight > 0 ? -0.7 * weight * place : -0.35 * weight * place;
+      // "not good" is bad; "not bad" is only mildly good, unless the denial insists ("一点都不难吃").
+      if (weight > 0) polarity -= 0.7 * weight * place;
+      else {
+        polarity -= (reach.emphatic ? 0.6 : 0.35) * weight * place;
+        positive += reach.emphatic ? 1 : 0.5;
+      }
+      return;
+    }
+    if (weight > 0 && quotedPraise(norm, h.at, h.end)) {
+      negatedAny = true;
+      polarity -= 0.8 * weight * place;
       return;
     }
     if (degree !== 1) degreeUsed = true;
     polarity += weight * Math.min(degree, 1.8) * place;
     if (weight > 0) positive++;
+    // A feeling the writer has moved past ("本来很担心，结果…") weighs less.
     const feel = (f: Feeling, w: number) => {
-      const x = Math.min(1, w * Math.min(degree, 1.5));
+      const x = Math.min(1, w * Math.min(degree, 1.5) * Math.min(1, place));
       feelings[f] = feelings[f] + x * (1 - feelings[f]);
     };
     if (h.info.feeling) feel(h.info.feeling[0], h.info.feeling[1]);
@@ -157,10 +237,13 @@ export function readEmotion(raw: string, norm: string, extraAnger: number, occur
     (/[!！]{2,}|[?？]{3,}|[!！][?？]|[?？][!！]/.test(raw) ? 0.12 : /[!！]/.test(raw) ? 0.04 : 0) +
     ((raw.match(/\b[A-Z]{4,}\b/g) ?? []).length >= 2 ? 0.12 : 0) +
     (/😡|🤬|😤|💢|👿/u.test(raw) ? 0.25 : 0);
-  feelings.anger = Math.min(1, feelings.anger + extraAnger);
-  feelings.anxiety = Math.min(1, feelings.anxiety + (/😰|😭|😟|🥺|😱/u.test(raw) ? 0.2 : 0));
-  feelings.sadness = Math.min(1, feelings.sadness + (/😞|😔|😢|💔/u.test(raw) ? 0.2 : 0));
   const lexPolarity = Math.tanh(polarity);
+  feelings.anger = Math.min(1, feelings.anger + extraAnger);
+  // Crying faces under clear praise are delight ("终于找到一家不踩雷的😭"), not distress.
+  if (lexPolarity <= 0.3) {
+    feelings.anxiety = Math.min(1, feelings.anxiety + (/😰|😭|😟|🥺|😱/u.test(raw) ? 0.2 : 0));
+    feelings.sadness = Math.min(1, feelings.sadness + (/😞|😔|😢|💔/u.test(raw) ? 0.2 : 0));
+  }
   const lexical = { polarity: lexPolarity, feelings: { ...feelings }, spoke, denied, negated: negatedAny };
 
   const ranked = (Object.entries(feelings) as Array<[Feeling, number]>).sort((a, b) => b[1] - a[1]);
@@ -171,7 +254,9 @@ export function readEmotion(raw: string, norm: string, extraAnger: number, occur
   }
   // Boosts amplify a feeling that is there; they do not create one on their own.
   const intensity = Math.min(1, topScore + boost * (0.5 + topScore));
-  const sentimentScore = Math.max(-1, Math.min(1, Math.min(lexPolarity, -intensity + positive * 0.3)));
+  const felt = -intensity + positive * 0.3;
+  // A weak feeling word ("没想到", "无语了") does not outweigh clear praise around it: "没想到这么好看".
+  const sentimentScore = Math.max(-1, Math.min(1, lexPolarity > 0.3 && topScore < 0.45 ? Math.max(felt, lexPolarity - topScore) : Math.min(lexPolarity, felt)));
   return {
     label: topLabel,
     intensity: Math.round(intensity * 100) / 100,

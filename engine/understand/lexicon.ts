@@ -18,7 +18,17 @@ export interface TermInfo {
   /** Multiplier a degree word puts on the term after it. */
   degree?: number;
   negation?: boolean;
+  /** A negation whose reach is the rest of its clause: "没有想象中…", "不像有些…", "所谓的…". */
+  scope?: boolean;
+  /** A negation that insists ("一点都不", "根本没"): denying a fault then praises. */
+  emphatic?: boolean;
   contrast?: boolean;
+  /** Opens a clause that the next one outweighs ("虽然…，", "本来…，"). */
+  concessive?: boolean;
+  /** A degree word pointing at the thing itself ("这么", "如此"): "从没吃过这么难吃的" is not a denial. */
+  proximal?: boolean;
+  /** A degree word that follows what it strengthens ("快到离谱", "好吃到哭"). */
+  post?: boolean;
   rhetorical?: boolean;
   urgency?: boolean;
 }
@@ -33,7 +43,14 @@ interface LexiconFile {
   threat?: Record<string, number>;
   degree?: Record<string, number>;
   negation?: string[];
+  scope?: string[];
+  emphatic?: string[];
   contrast?: string[];
+  concessive?: string[];
+  proximal?: string[];
+  post?: string[];
+  /** Words that only look like a negation or a feeling ("不得不说", "不少", "差不多"): found so as to be skipped. */
+  neutral?: string[];
   rhetorical?: string[];
   urgency?: string[];
 }
@@ -77,7 +94,13 @@ export function buildLexicon(core: LexiconFile, dir = LEXICON_DIR): Lexicon {
     for (const [t, w] of Object.entries(src.threat ?? {})) entry(t).threat = w;
     for (const [t, w] of Object.entries(src.degree ?? {})) entry(t).degree = w;
     for (const t of src.negation ?? []) entry(t).negation = true;
+    for (const t of src.scope ?? []) Object.assign(entry(t), { negation: true, scope: true });
+    for (const t of src.emphatic ?? []) Object.assign(entry(t), { negation: true, emphatic: true });
     for (const t of src.contrast ?? []) entry(t).contrast = true;
+    for (const t of src.concessive ?? []) Object.assign(entry(t), { contrast: true, concessive: true });
+    for (const t of src.proximal ?? []) entry(t).proximal = true;
+    for (const t of src.post ?? []) entry(t).post = true;
+    for (const t of src.neutral ?? []) entry(t);
     for (const t of src.rhetorical ?? []) entry(t).rhetorical = true;
     for (const t of src.urgency ?? []) entry(t).urgency = true;
   }
@@ -115,6 +138,9 @@ export function findHits(lexicon: Lexicon, occurrences: Occurrence[]): Hit[] {
       }
       continue;
     }
+    // Two words sharing characters cannot both be meant when they pull opposite ways: "看哭了" is one
+    // (moved), not "看哭" and "哭了"; the one that starts first stands.
+    if (at < covered && container && container.info.polarity * info.polarity < 0) continue;
     container = { term, at, end, info };
     out.push(container);
     covered = Math.max(covered, end);
