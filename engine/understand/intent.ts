@@ -1,31 +1,10 @@
 import type { Intent } from './types.ts';
 import { TermSet, contentSize } from './text.ts';
+import { asksForHuman } from './human-request.ts';
 
 // Phrase lists on normalised text. "short" intents (affirm, deny, thanks ...) only count when the message
 // is mostly that phrase, so "不对劲的电表" is not a denial and "ok so my bill doubled" is not an affirmation.
-// Staff words (客服人员, 工作人员, 负责人, "customer service rep") are not here: "your staff were rude" names
-// someone to complain about; only after a verb of asking (HUMAN_ZH, HUMAN_EN) do they ask for a person.
-const HUMAN = ['转人工', '人工客服', '人工服务', '找人工', '要人工', '人工', '真人', '找你们领导', '找你们经理',
-  '找主管', '叫你们领导', 'real person', 'speak to someone', 'talk to someone', 'talk to a person', 'speak to a person', 'live person'];
-// A bare "agent" or "human" asks for one only when it is most of the message ("agent please", "human!");
-// "I spoke to your agent yesterday" mentions one.
-const HUMAN_SHORT = ['agent', 'human', 'operator', 'representative', 'supervisor', 'manager', 'your manager', 'a human', 'an agent',
-  'live agent', 'real human'];
-// Asking for a person in so many words: a verb of being put through, then someone who is not the bot.
-const HUMAN_EN = new RegExp(
-  String.raw`\b(?:speak|talk|chat)(?:ing)? (?:directly )?(?:to|with) (?!you\b|u\b|this\b|it\b|a bot\b|the bot\b)(?:a |an |the |your |some |someone |somebody |anyone |anybody |real |actual |live |human |person|people|staff|manager|supervisor|agent|operator|rep|advisor|adviser|employee|worker|member|reception|front desk|concierge|room service|restaurant|spa|pool)` +
-    String.raw`|\b(?:put|get|transfer|connect|pass|hand|switch)(?:ing)? (?:me |us )?(?:through |over |on )?(?:to |with |on to )?(?:a |an |the |your |some )?(?:real |actual |live |human )?(?:person|human|someone|somebody|agent|operator|manager|supervisor|representative|rep|staff|member of staff|bank worker|employee|reception|front desk|room service)\b` +
-    String.raw`|\b(?:real|actual|live) (?:person|human|people|agent)|\bhuman (?:being|agent|please)|\bto a human\b|\b(?:a|another|some) human\b` +
-    String.raw`|\b(?:not|stop|sick of|tired of|fed up with|don't want|do not want|rather not)\b[^.?!]{0,30}\b(?:bot|bots|robot|machine|automated|virtual agent)s?\b|\bwith a machine\b|\bsomeone else on the line\b|\bon the line\b` +
-    // "Your customer service rep hung up on me" is a complaint; wanting or being put through to one is a request.
-    String.raw`|\b(?:speak|talk|chat|get|put|transfer|connect|want|need|request|ask for|give me)\b[^.?!]{0,25}\bcustomer (?:service|support|care) (?:rep|reps|representative|agent|person|staff|team)\b`,
-);
-/** Words every HUMAN_EN pattern contains one of: the long pattern only runs when one is there. */
-const HUMAN_EN_GATE = /speak|talk|chat|put|get|transfer|connect|pass|hand|switch|real|actual|live|human|bot|machine|automated|virtual|line|customer/;
-// Staff (客服人员, 工作人员, 负责人, 接线员) are asked for only after a verb of asking ("找/叫/让/转/要 你们的负责人",
-// "转接一位工作人员") or when called for ("负责人呢"); "你们的工作人员态度很差" complains about one.
-const HUMAN_ZH = /转人工|人工客服|人工服务|找人工|要人工|接人工|真人|活人|(?:找|要|转|叫|让|请|换|联系|安排)(?:接|给|到|给我|我)?(?:一下)?(?:你们|您们|贵司|你们公司)?(?:的)?(?:一?[个位名])?(?:真正的|专门的|相关的?|其他的?|别的)?(?:客服人员|工作人员|负责人|接线员)|(?:客服人员|工作人员|负责人|接线员)(?:呢|在哪|在不在|在吗|出来)|找(?:你们)?(?:领导|经理|主管|客服)|叫(?:你们)?(?:领导|经理|主管)|(?:不想|不要|别)(?:跟|和|再跟|再和)?(?:机器人|机器)|机器人(?:听不懂|没用)|找个人(?:跟我|和我)?(?:说|聊|谈)|让人(?:来|跟我)/;
-const NOT_HUMAN = /不要人工|不用人工|不需要人工|no human|don't need (?:an? )?(?:agent|person|human)|(?:don't|do not|no need to|don't need to|do not need to) (?:transfer|put|connect) me/;
+// Asking for a person has its own reader (human-request.ts): people and the frames that ask for them.
 
 const PROGRESS = ['进度', '进展', '处理得怎么样', '处理的怎么样', '处理好了没', '怎么样了', '有结果了吗', '有结果没', '到哪一步',
   '查询投诉', '查投诉', '投诉状态', '处理到哪', '什么时候处理', '还没处理', '有回复吗', 'progress', 'status of my complaint',
@@ -70,7 +49,7 @@ function wholeSet(phrases: string[]): Set<string> {
 }
 
 /** The longest "short" phrase, in content units: a longer message cannot be mostly one of them. */
-const LONGEST_SHORT_PHRASE = Math.max(...[RESTART, CANCEL, THANKS, GREETING, DENY, AFFIRM, NO_PROBLEM, HUMAN_SHORT].flat().map(contentSize));
+const LONGEST_SHORT_PHRASE = Math.max(...[RESTART, CANCEL, THANKS, GREETING, DENY, AFFIRM, NO_PROBLEM].flat().map(contentSize));
 
 /** The message with punctuation folded to spaces, and its size, computed once for every `mostly` test. */
 interface Bare {
@@ -90,7 +69,7 @@ function mostly(bare: Bare, phrases: string[], maxExtra: number): boolean {
 }
 
 /** Phrases `classifyIntent` counts: the caller finds them, with its own terms, in one pass over the message. */
-export const INTENT_TERMS: readonly string[] = [HUMAN, PROGRESS, COMPLAINT, EXPLICIT_COMPLAINT].flat();
+export const INTENT_TERMS: readonly string[] = [PROGRESS, COMPLAINT, EXPLICIT_COMPLAINT].flat();
 
 function hits(found: Map<string, number>, phrases: string[]): number {
   let n = 0;
@@ -119,10 +98,7 @@ export function classifyIntent(s: IntentSignals): { name: Intent; confidence: nu
   // An apostrophe inside a word stays ("that's right", typed ’ on phones): folding it away would leave "that s".
   const bareText = norm.replace(/[‘’]/g, "'").replace(/[\s,.!?，。！？~～、…"“”]+|'(?![a-z])|(?<![a-z])'/g, ' ').trim();
   const bare: Bare = { text: bareText, size: bareText.length === norm.length ? size : contentSize(bareText) };
-  const askingForSomeone = hits(s.found, HUMAN) > 0 || mostly(bare, HUMAN_SHORT, 2) || (HUMAN_EN_GATE.test(norm) && HUMAN_EN.test(norm)) || HUMAN_ZH.test(norm);
-  if (askingForSomeone && !NOT_HUMAN.test(norm)) {
-    return { name: 'request_human', confidence: 0.9 };
-  }
+  if (asksForHuman(norm)) return { name: 'request_human', confidence: 0.9 };
   if (mostly(bare, RESTART, 2)) return { name: 'restart', confidence: 0.85 };
   if (mostly(bare, CANCEL, 3)) return { name: 'cancel', confidence: 0.85 };
   if (hits(s.found, PROGRESS) > 0 || (s.hasTicketId && size <= 12)) return { name: 'progress', confidence: 0.8 };
