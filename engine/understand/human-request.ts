@@ -9,7 +9,7 @@
 const TYPO_TARGETS = ['representative', 'representatives', 'human', 'someone', 'somebody', 'supervisor', 'operator', 'person', 'agent',
   'connect', 'customer', 'service', 'transfer', 'manager'];
 /** Text-speak for the same: "sum1", "some one", "u". */
-const SHORTHAND: Array<[RegExp, string]> = [[/\b(?:sum1|some1|some one|sum one)\b/g, 'someone'], [/\bany1\b/g, 'anyone'], [/\bppl\b/g, 'people']];
+const SHORTHAND: Array<[RegExp, string]> = [[/\bw\/ ?/g, 'with '], [/\btlk\b/g, 'talk'], [/\bspe?k\b/g, 'speak'], [/\bbeeing\b/g, 'being'], [/\bsom1\b/g, 'someone'], [/\b(?:sum1|some1|some one|sum one)\b/g, 'someone'], [/\bany1\b/g, 'anyone'], [/\bppl\b/g, 'people']];
 
 /** Edits (insert, delete, change, or swap of neighbours: "huamn") from `a` to `b`, at most `max`. */
 function editDistanceAtMost(a: string, b: string, max: number): boolean {
@@ -49,12 +49,12 @@ function mend(word: string): string {
 
 // Someone who is not the bot: a role, perhaps with a word before it ("complaints manager", "live chat agent"),
 // or a named team. "someone"/"anyone" count only in a frame that asks for them.
-const HEAD = String.raw`(?:human beings?|humans?|persons?|people|agents?|operators?|representatives?|reps?|supervisors?|managers?|boss|advis[eo]rs?|specialists?|technicians?|consultants?|officers?|clerks?|tellers?|workers?|caseworkers?|case workers?|executives?|attendants?|underwriters?|bankers?|brokers?|staff members?|members? of staff|staff|colleagues?|employees?|concierge|front desk|receptionists?|reception|team|department|dept|desk|customer (?:service|support|care)|tech(?:nical)? support)`;
+const HEAD = String.raw`(?:human beings?|humans?|persons?|people|agents?|operators?|representatives?|reps?|supervisors?|managers?|boss|advis[eo]rs?|specialists?|technicians?|consultants?|officers?|clerks?|tellers?|workers?|caseworkers?|case workers?|executives?|attendants?|underwriters?|bankers?|brokers?|pharmacists?|realtors?|counsell?ors?|adjusters?|assessors?|live (?:support|help)|staff members?|members? of staff|staff|colleagues?|employees?|concierge|front desk|receptionists?|reception|team|department|dept|desk|customer (?:service|support|care)|tech(?:nical)? support)`;
 // A word before the role that is part of its name, not of the sentence around it.
 const MODIFIER = String.raw`(?:(?!(?:me|us|you|to|with|the|a|an|your|my|this|that|for|of|and|or|is|are|was|be|i|it|please|pls|need|want|get|put|from|in|on|at|by|any|some|one|speak|talk|chat|call|connect|transfer|human|real|live|what|who|how|no|not|more|most|few|many|much|extra|additional|only|just|little|small|big|old|young|other|two|three|four|five|six|seven|eight|nine|ten|several)\b)[a-z]+ )`;
 const ROLE = String.raw`(?:someone|somebody|anyone|anybody|(?:${MODIFIER}{0,2}${HEAD})(?: (?:reps?|agents?|team|person|staff|representatives?|officers?|department))?)`;
 const DET = String.raw`(?:(?:a|an|the|your|some|one of your|one of the|another|other|any|a member of|member of|someone from|somebody from|anyone from|someone in|someone at|someone on) )*`;
-const QUALITY = String.raw`(?:(?:real|actual|live|proper|human|senior|qualified|knowledgeable|competent|next available|available) )?`;
+const QUALITY = String.raw`(?:(?:real|actual|live|proper|human|senior|qualified|knowledgeable|competent|next available|available) )*`;
 
 // Parts of a business one is put through to ("transfer me to room service"): only after a verb of talking or
 // being put through, since "I want room service" orders a service.
@@ -73,21 +73,27 @@ export const FRAMES_EN = new RegExp(
     // put me through to, transfer this conversation to, pass me on to, escalate to …
     String.raw`\b(?:put|transfer|connect|pass|hand|switch|forward|route|patch|redirect)\w*(?: (?:me|us|him|her|them|this|it|my \w+|the \w+|this \w+))?(?: (?:through|over|on|back))?(?: (?:to|with|on to))? §`,
     String.raw`\b(?:put|transfer|connect|patch|switch) (?:me|us)\b(?! on hold)|\b(?:be|get|being|getting) (?:transferred|connected|put through)\b`,
-    String.raw`\bescalat\w*\b|\breach\b[^.?!§]{0,12}§`,
+    String.raw`(?:^|\b(?:please|pls|can you|could you|want to|like to|need to) )escalate\b|\bescalate (?:this|it|my|the|me)\b|\b(?:be|get|been|being) escalated\b|\bescalat\w* to §|\breach\b[^.?!§]{0,12}§`,
+    // be contacted by the relations team; schedule a call with a consultant; complain to a supervisor; a real one
+    String.raw`\b(?:contacted|called|phoned|rung|called back) by (?:§|${UNIT})`,
+    String.raw`\b(?:schedule|book|arrange|set up|have) a (?:call|chat|phone call|video call) with §`,
+    String.raw`\b(?:file|make|lodge|raise) (?:a |my )?complaint (?:to|with) §|\bcomplain to §`,
+    String.raw`\b(?:a |an )?(?:real|live|human|actual) one\b|§ (?:needed|required|wanted)\b|§[^.?!§]{0,12}\b(?:working|on duty|on shift|in today)\b`,
     String.raw`\bget (?:me |us )?(?:through to |hold of |in touch with )?§`,
     String.raw`\b(?:in touch|touch base|contact) with §`,
     String.raw`\bwhere(?:'s|s| is| are)? (?:the |a |your |my )?§`,
     // "Agent please, the app keeps crashing": the person, then please, at the start of a clause.
-    String.raw`^§ ?(?:please|pls|plz|now|asap)\b`,
+    String.raw`^§ ?(?:please|pls|plz|now|asap|if)\b`,
     // have someone call me; could a staff member phone me back; can somebody ring him
-    String.raw`(?:\b${ASKING}\b[^.?!§]{0,20}§[^.?!]{0,30}|§[^.?!§]{0,20}\b(?:can|could|should|needs? to|must|has to|please)\b[^.?!§]{0,12})\b(?:(?:call|ring|phone|contact|email|text|get back to|reach out to|follow up with|reach) (?:me|us|him|her|them|my \w+)|give (?:me|us|him|her) a (?:call|ring|bell)|get in touch|take over|step in|go over|talk (?:it|this) through|discuss|explain|(?:look (?:at|into)|review|check) (?:this|it|my)|handle (?:this|it)|help me personally)\b`,
+    String.raw`(?:\b${ASKING}\b[^.?!§]{0,20}(?:§|${UNIT})[^.?!]{0,30}|§[^.?!§]{0,20}\b(?:can|could|should|needs? to|must|has to|please)\b[^.?!§]{0,12})\b(?:(?:call|ring|phone|contact|email|text|get back to|reach out to|follow up with|reach)(?: to)? (?:me|us|him|her|them|my \w+)|give (?:me|us|him|her) a (?:call|ring|bell)|get in touch|take over|step in|go over|talk (?:it|this) through|discuss|explain|(?:look (?:at|into)|review) (?:this|it|my)|handle (?:this|it)|help me personally)\b`,
     String.raw`^§[^.?!§]{0,8}\b(?:call|ring|phone|contact) (?:me|us)\b`,
     String.raw`\b(?:want|need|like|request|arrange|get me|have|can i (?:have|get)|could i (?:have|get)) (?:a |an )?(?:call|callback|call back|phone call|ring) from §`,
     // I need / want / would like / prefer a person (to talk to, not to fix the boiler)
-    String.raw`\b(?:want|need|like|prefer|rather|request|requesting|ask(?:ing)? for|give me|let me have|looking for|find me|wait(?:ing)? for|hold(?:ing)? for)\b[^.?!§]{0,15}§(?! to (?:fix|repair|come|visit|install|replace|clean|bring|deliver|send|pick|collect|move|carry|read the meter)\b)`,
+    String.raw`\b(?:want|need|like|prefer|rather|request|requesting|ask(?:ing)? for|give me|let me have|looking for|find me|wait(?:ing)? for|hold(?:ing)? for)\b[^.?!§]{0,15}§(?! (?:visit|appointment|to (?:fix|repair|come|visit|install|replace|clean|bring|deliver|send|pick|collect|move|carry|read|inspect|check|service|test|measure)\b))`,
     // Can I call someone? Who do I talk to? Is there a person I can …? Anyone from support online?
     String.raw`\b(?:can|could|may|let) (?:i|we|me) (?:please )?(?:call|ring|phone|speak|talk|chat)\b[^.?!]{0,20}§`,
     String.raw`\bwho (?:can|could|do|should|would) (?:i|we) (?:actually )?(?:speak|talk|chat|call|contact|get in touch with)\b`,
+    String.raw`\bwho(?:'s| is) in charge\b|\bput (?:them|him|her) on\b|\bwhoever (?:handles|deals|is in charge)\b|\bhave a word with §`,
     String.raw`\bis (?:there )?§[^.?!]{0,20}\b(?:i|we) can (?:speak|talk|chat|call)\b|\bis there §[^.?!]{0,20}\bwho\b`,
     String.raw`(?:^|\b(?:is|are) (?:there )?)§[^.?!§]{0,25}\b(?:there|around|available|real|online|on the line)\b`,
     String.raw`§ real\b`,
@@ -103,7 +109,11 @@ export const FRAMES_EN = new RegExp(
 // speak to anyone", "I had a chat with one of your advisers on Tuesday", "clicked 'talk to agent' by mistake".
 export const DECLINE_EN = new RegExp(
   [
-    String.raw`\b(?:don't|do not|dont|no need|not necessary|doesn't need|does not need|never mind|no longer|without|rather not|no thanks|stop asking)\b[^.?!]{0,25}(?:§|transfer|human|call ?back|callback|call me|a call)`,
+    String.raw`\b(?:don't|do not|dont|no need|not necessary|doesn't need|does not need|never mind|no longer|without|rather not|no thanks|stop asking|not interested in)\b[^.?!]{0,25}(?:§|transfer|human|call ?back|callback|call me|a call)`,
+    String.raw`\bno §`,
+    // Booking to see someone, or a visit, is not a chat with them: "see a specialist", "can a technician come".
+    String.raw`\b(?:see|visit|book|appointment with) (?:a |an |the )?§|§ (?:come|come out|visit|pop round|drop by)\b`,
+    String.raw`\b(?:available|open) (?:on|at|during|in|over) (?:the )?(?:weekend|weekends|sundays?|saturdays?|holidays?|evenings?|nights?)\b`,
     String.raw`\b(?:do|does|will|would) (?:i|we) (?:have|need) to (?:speak|talk|call|go through)\b`,
     String.raw`\b(?:fine|happy|ok|okay) (?:with|using) (?:the |you|this )?(?:bot|chat|you)\b`,
     String.raw`\b(?:i'm|i am|im|prove i'm|prove i am|prove that i'm) (?:not )?(?:a )?(?:robot|bot|§)`,
@@ -111,6 +121,8 @@ export const DECLINE_EN = new RegExp(
     String.raw`\b(?:had|have had) a\b[^.?!]{0,12}\b(?:chat|talk|call|conversation)\b`,
     String.raw`\b(?:yesterday|last (?:week|month|time|night)|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|earlier today|ago)\b`,
     String.raw`\bif (?:i|we) need\b|\blater\b[^a-z]*$`,
+    // Asking about the line, its hours, or whether this is a bot: "what number do I call", "is this a human?"
+    String.raw`\bwhat (?:number|phone number|hours|time)\b|\bwhen (?:are|is) [^.?!]{0,30}\bavailable\b|\b(?:am i (?:talking|chatting|speaking) (?:to|with) |is this (?:a |an )?(?:chat with )?|are you (?:a |an )?)(?:§|bot\b|robot\b|automated\b|real\b|human\b|machine\b)`,
   ].join('|'),
 );
 // Little else around the person: "agent pls", "customer service rep please", "operator!!".
@@ -123,17 +135,19 @@ export function marked(words: string): string {
 /** Words that can start a mended word (see TARGETS_BY_START): only these are looked at. */
 const MENDABLE = new RegExp(String.raw`\b(?:${[...TARGETS_BY_START.keys()].join('|')})[a-z]{2,}`, 'g');
 /** Frames that need no person: a callback, an escalation, the bot, who to talk to, a part of the business. */
-const NO_PERSON_HINT = new RegExp(String.raw`call|ring|bot|robot|machine|\bai\b|algorithm|computer|automated|escalat|transfer|connect|\bput\b|patch|switch|\bwho\b|${UNIT}`);
+const NO_PERSON_HINT = new RegExp(String.raw`\b(?:real|live|human|actual) one\b|whoever|in charge|call|ring|bot|robot|machine|\bai\b|algorithm|computer|automated|escalat|transfer|connect|\bput\b|patch|switch|\bwho\b|${UNIT}`);
 
 export function englishAsks(norm: string): boolean {
   if (!/[a-z]/.test(norm)) return false;
   let mended = norm.replace(MENDABLE, mend);
-  if (/sum1|some1|some one|sum one|any1|ppl/.test(mended)) for (const [pattern, word] of SHORTHAND) mended = mended.replace(pattern, word);
+  if (/sum1|some1|som1|some one|sum one|any1|ppl|w\/|tlk|spe?k|beeing/.test(mended)) for (const [pattern, word] of SHORTHAND) mended = mended.replace(pattern, word);
   const m = marked(mended);
   const person = m.includes('§');
   if (!person && !NO_PERSON_HINT.test(m)) return false;
   // Without a person, some frame must be there somewhere before clauses are looked at one by one.
   if (!person && !FRAMES_EN.test(m)) return false;
+  // "live agent? nah, just tell me …": asked, then taken back at once.
+  if (/§[^.?!]{0,10}\?\s*(?:nah|nope|no|never ?mind)\b/.test(m)) return false;
   // Each clause on its own: a decline in one ("no, I don't want to make a transfer") does not cancel a request
   // in another ("… please let me speak with someone else").
   for (const sentence of m.split(/(?<=[.?!;,])\s*|\n|\s(?=but |please let me )/)) {
@@ -147,18 +161,22 @@ export function englishAsks(norm: string): boolean {
 }
 
 // Chinese: the person (人工, 客服, 专员, 经理, 某某部门的同事, 负责的人 …) and a frame around it.
-const ROLE_ZH = String.raw`(?:人工客服|人工服务|人工|真人客服|真人|活人|客服人员|客服小姐姐|客服小哥|客服|工作人员|负责人|接线员|[\u4e00-\u9fff]{0,3}专员|专人|[\u4e00-\u9fff]{0,3}经理|领导|[\u4e00-\u9fff]{0,2}主管|店长|老板|同事|前台|柜台人员|柜员|行员|门市人员|门店人员|业务员|营业员|技术人员|技术支持(?:的人)?|(?:懂行|负责|管事|能做主|说了算|专业)的人|[\u4e00-\u9fff]{1,6}(?:部门|部|专线|中心)的?(?:人|同事|工作人员|专员|人员)?|[\u4e00-\u9fff]{1,4}(?:那边)?的(?:人|工作人员|同事))`;
+const ROLE_ZH = String.raw`(?:人工客服|人工服务|人工|真人客服|真人|活人|客服人员|客服小姐姐|客服小哥|客服|工作人员|负责人|接线员|[\u4e00-\u9fff]{0,3}专员|专人|[\u4e00-\u9fff]{0,3}经理|领导|[\u4e00-\u9fff]{0,2}主管|店长|老板|同事|前台|柜台人员|柜员|行员|门市人员|门店人员|业务员|营业员|技术人员|技术支持(?:的人)?|(?:懂行|负责|管事|能做主|说了算|专业)的(?:人|业务)|(?:理赔|承办|业务|营业|办事|服务|职|行|柜|接线|调度|销售|售后)(?:人)?员|[\u4e00-\u9fff]{0,2}顾问|经纪人?|房仲|药剂师|药师|护士|医生|理专|人类|[\u4e00-\u9fff]{0,4}(?:专席|组|主任|助理)|[\u4e00-\u9fff]{1,6}(?:部门|部|专线)的?(?:人|同事|工作人员|专员|人员)?|[\u4e00-\u9fff]{1,6}中心的?(?:人|同事|工作人员|专员|人员)|[\u4e00-\u9fff]{1,4}(?:那边)?的(?:人|工作人员|同事))`;
 const FRAMES_ZH = new RegExp(
   [
-    String.raw`要求(?:转)?(?:人工|真人)|转人工|接人工|找人工|要人工|等人工|等真人|等客服|有人工了|有没有人工|有没有真人|人工(?:客服)?(?:呢|有吗|在吗)|在线人工|真人|活人|换人|换个人|来个人|叫人来|让人来|叫个人|找个人|跟人说|和人说|跟人谈|(?:得|要|需要|让)(?:真)?人来(?:看|处理|跟)`,
+    String.raw`要求(?:转)?(?:人工|真人)|转人工|接人工|找人工|要人工|等人工|等真人|等客服|有人工了|有没有人工|有没有真人|人工(?:客服)?(?:呢|有吗|在吗)|在线人工|真人|活人|换人(?!了)|换个人(?!了)|来个人|叫人来|让人来|叫个人|找个人|跟人说|和人说|跟人谈|(?:得|要|需要|让)(?:真)?人来(?:看|处理|跟)`,
     // 找/叫/转接/接通/请/让 … someone (not 叫我/让我: "they told me to …")
-    String.raw`(?:找|要(?!求)|转|转接|接通|接一下|叫(?!我)|换|安排|帮我转|帮我接|转给|转到|给我接|给我转|投诉到|投诉给|让(?!我)|请(?!问|假|客)|派)[^，。！？,.!?]{0,8}?${ROLE_ZH}`,
+    String.raw`(?:找|搵|揾|要(?!求)|转(?!运|账|发|交|移|卖|让)|转介|转驳|约(?:一下)?|预约|转接|接通|接一下|叫(?!我)|联系|联络|帮我联系|换|安排|帮我转|帮我接|转给|转到|给我接|给我转|投诉到|投诉给|让(?!我)|请(?!问|假|客)|派)[^，。！？,.!?]{0,8}?${ROLE_ZH}`,
     // someone … 联系我 / 打给我 / 跟我说 / 接手
-    String.raw`${ROLE_ZH}[^，。！？,.!?]{0,10}?(?:联系我|联络我|打给我|打电话给我|给我打|给我回|回电|回个电话|来电话|(?:电话|联系方式|手机号)给我|接手|跟我(?:说|谈|聊|联系|联络|通话|解释|沟通)|和我(?:说|谈|聊|联系|联络|沟通)|来(?:处理|跟我|和我)|出来|来吧)`,
+    String.raw`${ROLE_ZH}[^，。！？,.!?]{0,10}?(?:联系我|联络我|打给我|打俾我|打畀我|打电话给我|给我打(?:个)?电话|给我打过来|给我回|回电|回个电话|来电话|(?:电话|联系方式|手机号)给我|接手|打给我|(?:跟|同)我(?:电话)?(?:说|谈|聊|倾|讲|联系|联络|通话|解释|沟通|说明)|和我(?:电话)?(?:说|谈|聊|联系|联络|沟通|说明)|来(?:处理|跟我|和我)|出来|来吧)`,
     // 负责人呢？ 经理在哪？
-    String.raw`^(?:你们)?的?${ROLE_ZH}(?:呢|在哪|在不在|在吗|出来)`,
+    String.raw`^(?:你们|你哋)?[\u4e00-\u9fff]{0,4}?(?:的|嘅)?${ROLE_ZH}(?:呢|在哪|在不在|在吗|出来|喺边|喺边度)`,
+    // 还是人工吧; 我要找人; 把我转过去; 转业务
+    String.raw`还是(?:转)?(?:人工|真人)|(?:我要|我想|要|想)找(?:个)?人(?!工作|家)|把我转(?:过去|接)|转(?:给|到)?业务|[搵揾]人`,
     // 跟/和 someone 谈 (not 谈过/说了: that is an account of the past)
-    String.raw`(?:跟|和|同)(?:你们|贵司)?的?${ROLE_ZH}(?:直接)?(?:谈|说|聊|通话|沟通|讲)(?!过|了)`,
+    String.raw`(?:跟|和|同)(?:你们|你哋|贵司)?[\u4e00-\u9fff]{0,4}?的?${ROLE_ZH}(?:直接|电话|当面)?(?:谈|说|聊|倾|通话|通电话|沟通|讲)(?!过|了)`,
+    // 请找一个人跟我说话; 给我一个人类
+    String.raw`(?:一个|个)(?:真)?人(?:来)?(?:跟|和)我(?:说|聊|谈|讲)|给我(?:一个|个)(?:人|真人|人类)`,
     // 找谁说? 跟谁讲?
     String.raw`(?:找|跟|和|问)谁(?:说|讲|谈|联系|反映|处理)?`,
     // 有没有人能打电话, 希望有人能联系我
@@ -174,20 +192,31 @@ const ALONE_ZH = /^(?:人工客服|人工服务|人工|真人客服|真人|客�
 // "上周跟客服说过", "点错了点到转人工", "让工程部的人来修一下".
 const DECLINE_ZH = new RegExp(
   [
-    String.raw`(?:不用|不需要|不要|别|无需|没必要|没打算|不打算|不是要)(?:帮我|给我|再)?(?:转|找|接)?(?:人工|真人|转接|人)`,
+    String.raw`(?:不用|不需要|不要|别|无需|没必要|没打算|不打算|不是要|唔使|唔驶|唔洗)(?:帮我|给我|再)?(?:转|找|接|搵|揾)?(?:人工|真人|转接|人)`,
+    // Is one needed? Am I talking to one? "需要找人工才能注销吗", "你是机器人还是真人"
+    String.raw`才能|是(?:机器人|机器|真人)还是|(?:是不是|是否)(?:机器人|真人)`,
     String.raw`(?:人工|真人)?客服(?:的)?(?:服务)?(?:几点|什么时候|时间|上班|下班|电话|号码|热线|专线)`,
     String.raw`(?:上次|之前|那个|刚才)(?:那个|的)?[\u4e00-\u9fff]{0,4}(?:客服|专员|经理|工作人员)`,
-    String.raw`(?:上周|上次|昨天|之前|前几天|刚才|上礼拜|上个月|前天)[^，。]{0,4}(?:跟|和|找)`,
-    String.raw`点错|按错|点到|按到|不小心|误点|误按|转过|找过|打过`,
+    String.raw`(?:上周|上次|昨天|之前|前几天|刚才|上礼拜|上个月|前天)[^，。]{0,10}(?:跟|和|找)`,
+    String.raw`不想等|(?:别|不要|别再|不要再)让`,
+    String.raw`点错|按错|点到|按到|不小心|误点|误按|转过(?!去)|找过|打过`,
     String.raw`维修|修理|到府|上门|来修|修一下|安装|打扫|清洁`,
     String.raw`道歉|赔礼`,
   ].join('|'),
 );
 // Slips of the pinyin keyboard: 人公 for 人工, 砖人工 for 转人工.
-const mendZh = (text: string) => text.replace(/人公/g, '人工').replace(/[砖专赚]人工/g, '转人工');
+const ZH_SLIPS: Array<[RegExp, string]> = [
+  [/人[公宫攻]/g, '人工'], [/[砖专赚装]人工/g, '转人工'], [/领到/g, '领导'], [/负则人/g, '负责人'], [/zhuan ?ren ?gong|ren ?gong/g, '人工'],
+  // Words that contain a person without asking for one: 真人秀 is a show, 人工费 a labour charge.
+  [/真人秀/g, '节目'], [/人工(?:费|成本|智能)/g, '费用'],
+];
+const mendZh = (text: string) => ZH_SLIPS.reduce((t, [pattern, word]) => t.replace(pattern, word), text);
 
 function chineseAsks(norm: string): boolean {
-  for (const clause of mendZh(norm).split(/[。！？!?；;，,\n]/)) {
+  const text = mendZh(norm);
+  // "转人工？不用了": asked, then taken back at once.
+  if (/(?:人工|真人)[？?]\s*(?:不用|不需要|算了|唔使)/.test(text)) return false;
+  for (const clause of text.split(/[。！？!?；;，,\n]/)) {
     const bare = clause.replace(/[\s,，、~～…]+/g, '');
     if ((ALONE_ZH.test(bare) || FRAMES_ZH.test(clause)) && !DECLINE_ZH.test(clause)) return true;
   }
@@ -196,5 +225,5 @@ function chineseAsks(norm: string): boolean {
 
 /** True when the message (normalised) asks to be put through to a person. */
 export function asksForHuman(norm: string): boolean {
-  return englishAsks(norm) || (/[\u4e00-\u9fff]/.test(norm) && chineseAsks(norm));
+  return englishAsks(norm) || ((/[\u4e00-\u9fff]/.test(norm) || /ren ?gong/.test(norm)) && chineseAsks(norm));
 }
