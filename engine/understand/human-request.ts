@@ -8,8 +8,11 @@
 /** Misspellings people type for the words that matter, folded before matching ("represenative", "conect"). */
 const TYPO_TARGETS = ['representative', 'representatives', 'human', 'someone', 'somebody', 'supervisor', 'operator', 'person', 'agent',
   'connect', 'customer', 'service', 'transfer', 'manager'];
-/** Text-speak for the same: "sum1", "some one", "u". */
-const SHORTHAND: Array<[RegExp, string]> = [[/\bw\/ ?/g, 'with '], [/\btlk\b/g, 'talk'], [/\bspe?k\b/g, 'speak'], [/\bbeeing\b/g, 'being'], [/\bsom1\b/g, 'someone'], [/\b(?:sum1|some1|some one|sum one)\b/g, 'someone'], [/\bany1\b/g, 'anyone'], [/\bppl\b/g, 'people']];
+/** Text-speak and short forms for the same: "sum1", "some one", "w/", "tlk". */
+const SHORTHAND: Array<[RegExp, string]> = [
+  [/\bw\/ ?/g, 'with '], [/\btlk\b/g, 'talk'], [/\bspe?k\b/g, 'speak'], [/\bbeeing\b/g, 'being'],
+  [/\b(?:sum1|some1|som1|some one|sum one)\b/g, 'someone'], [/\bany1\b/g, 'anyone'], [/\bppl\b/g, 'people'],
+];
 
 /** Edits (insert, delete, change, or swap of neighbours: "huamn") from `a` to `b`, at most `max`. */
 function editDistanceAtMost(a: string, b: string, max: number): boolean {
@@ -65,7 +68,7 @@ const PERSON_RE = new RegExp(`\\bone of (?:your|the) [a-z]+s\\b|\\b${PERSON}`, '
 
 // Frames that ask, on text where every person is already marked "§" (see `marked`).
 const ASKING = String.raw`(?:have|get|can|could|would|will you|please|pls|plz|kindly|need|needs|want|let|arrange|ask|make|i'd like|i would like)`;
-export const FRAMES_EN = new RegExp(
+const FRAMES_EN = new RegExp(
   [
     // talk to, speak with, go over it with, talk this through with …
     String.raw`\b(?:speak|talk|chat|discuss|go over|sort (?:it|this|that) out|deal|explain)(?:ing)?\b[^.?!§]{0,30}\b(?:to|with)\b[^.?!§]{0,8}§`,
@@ -107,7 +110,7 @@ export const FRAMES_EN = new RegExp(
 );
 // Declining a person, asking whether one is needed, or telling of one: "no need for an agent", "do I have to
 // speak to anyone", "I had a chat with one of your advisers on Tuesday", "clicked 'talk to agent' by mistake".
-export const DECLINE_EN = new RegExp(
+const DECLINE_EN = new RegExp(
   [
     String.raw`\b(?:don't|do not|dont|no need|not necessary|doesn't need|does not need|never mind|no longer|without|rather not|no thanks|stop asking|not interested in)\b[^.?!]{0,25}(?:§|transfer|human|call ?back|callback|call me|a call)`,
     String.raw`\bno §`,
@@ -128,7 +131,7 @@ export const DECLINE_EN = new RegExp(
 // Little else around the person: "agent pls", "customer service rep please", "operator!!".
 const FILLER = /\b(?:please|pls|plz|now|asap|thanks|thank you|hi|hello|hey|ok|just|i want|i need|can i get|can i have|give me|get me|talk to|speak to|to|u|rn)\b/g;
 
-export function marked(words: string): string {
+function marked(words: string): string {
   return words.replace(PERSON_RE, '§');
 }
 
@@ -137,7 +140,7 @@ const MENDABLE = new RegExp(String.raw`\b(?:${[...TARGETS_BY_START.keys()].join(
 /** Frames that need no person: a callback, an escalation, the bot, who to talk to, a part of the business. */
 const NO_PERSON_HINT = new RegExp(String.raw`\b(?:real|live|human|actual) one\b|whoever|in charge|call|ring|bot|robot|machine|\bai\b|algorithm|computer|automated|escalat|transfer|connect|\bput\b|patch|switch|\bwho\b|${UNIT}`);
 
-export function englishAsks(norm: string): boolean {
+function englishAsks(norm: string): boolean {
   if (!/[a-z]/.test(norm)) return false;
   let mended = norm.replace(MENDABLE, mend);
   if (/sum1|some1|som1|some one|sum one|any1|ppl|w\/|tlk|spe?k|beeing/.test(mended)) for (const [pattern, word] of SHORTHAND) mended = mended.replace(pattern, word);
