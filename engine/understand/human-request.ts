@@ -122,8 +122,8 @@ const DECLINE_EN = new RegExp(
     String.raw`\b(?:i'm|i am|im|prove i'm|prove i am|prove that i'm) (?:not )?(?:a )?(?:robot|bot|§)`,
     String.raw`\b(?:by mistake|accidentally|by accident|misclicked|clicked|pressed|tapped)\b`,
     String.raw`\b(?:had|have had) a\b[^.?!]{0,12}\b(?:chat|talk|call|conversation)\b`,
-    String.raw`\b(?:yesterday|last (?:week|month|time|night)|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|earlier today|ago)\b`,
-    String.raw`\bif (?:i|we) need\b|\blater\b[^a-z]*$`,
+    String.raw`\b(?:yesterday|last (?:week|month|time|night|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|earlier today|ago)\b`,
+    String.raw`\bif (?:i|we) need\b|\b(?:ask for|get|talk to|speak to|speak with) §\s*later\b`,
     // Asking about the line, its hours, or whether this is a bot: "what number do I call", "is this a human?"
     String.raw`\bwhat (?:number|phone number|hours|time)\b|\bwhen (?:are|is) [^.?!]{0,30}\bavailable\b|\b(?:am i (?:talking|chatting|speaking) (?:to|with) |is this (?:a |an )?(?:chat with )?|are you (?:a |an )?)(?:§|bot\b|robot\b|automated\b|real\b|human\b|machine\b)`,
   ].join('|'),
@@ -197,7 +197,7 @@ const DECLINE_ZH = new RegExp(
   [
     String.raw`(?:不用|不需要|不要|别|无需|没必要|没打算|不打算|不是要|唔使|唔驶|唔洗)(?:帮我|给我|再)?(?:转|找|接|搵|揾)?(?:人工|真人|转接|人)`,
     // Is one needed? Am I talking to one? "需要找人工才能注销吗", "你是机器人还是真人"
-    String.raw`才能|是(?:机器人|机器|真人)还是|(?:是不是|是否)(?:机器人|真人)`,
+    String.raw`(?:需要|要|必须|得)(?:找|转|通过)?(?:人工|真人|客服)才能|是(?:机器人|机器|真人)还是|(?:是不是|是否)(?:机器人|真人)`,
     String.raw`(?:人工|真人)?客服(?:的)?(?:服务)?(?:几点|什么时候|时间|上班|下班|电话|号码|热线|专线)`,
     String.raw`(?:上次|之前|那个|刚才)(?:那个|的)?[\u4e00-\u9fff]{0,4}(?:客服|专员|经理|工作人员)`,
     String.raw`(?:上周|上次|昨天|之前|前几天|刚才|上礼拜|上个月|前天)[^，。]{0,10}(?:跟|和|找)`,
@@ -209,9 +209,9 @@ const DECLINE_ZH = new RegExp(
 );
 // Slips of the pinyin keyboard: 人公 for 人工, 砖人工 for 转人工.
 const ZH_SLIPS: Array<[RegExp, string]> = [
-  [/人[公宫攻]/g, '人工'], [/[砖专赚装]人工/g, '转人工'], [/领到/g, '领导'], [/负则人/g, '负责人'], [/zhuan ?ren ?gong|ren ?gong/g, '人工'],
+  [/人[公宫攻]/g, '人工'], [/[砖专赚装]人工/g, '转人工'], [/领到/g, '领导'], [/负则人/g, '负责人'], [/\b(?:zhuan ?)?ren ?gong\b/g, '转人工'],
   // Words that contain a person without asking for one: 真人秀 is a show, 人工费 a labour charge.
-  [/真人秀/g, '节目'], [/人工(?:费|成本|智能)/g, '费用'],
+  [/真人秀/g, '节目'], [/人工(?:费|成本)/g, '费用'], [/人工智能/g, '机器人'],
 ];
 const mendZh = (text: string) => ZH_SLIPS.reduce((t, [pattern, word]) => t.replace(pattern, word), text);
 
@@ -228,5 +228,5 @@ function chineseAsks(norm: string): boolean {
 
 /** True when the message (normalised) asks to be put through to a person. */
 export function asksForHuman(norm: string): boolean {
-  return englishAsks(norm) || ((/[\u4e00-\u9fff]/.test(norm) || /ren ?gong/.test(norm)) && chineseAsks(norm));
+  return englishAsks(norm) || ((/[\u4e00-\u9fff]/.test(norm) || /\b(?:zhuan ?)?ren ?gong\b/.test(norm)) && chineseAsks(norm));
 }

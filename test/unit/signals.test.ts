@@ -225,6 +225,13 @@ describe('asking for a person', () => {
     ['人工客服几点下班？', false],
     ['请派师傅上门维修', false],
     ['要求那个柜员道歉', false],
+    // Found on review: a request with a time in it, AI spelt out, how-do-I-get-one questions.
+    ['Can someone call me back later today?', true],
+    ['Could a manager ring me on Friday?', true],
+    ['不想跟人工智能聊了', true],
+    ['怎么才能转人工？', true],
+    ['需要找人工才能办吗？', false],
+    ['warren gong here, my bill is wrong', false],
   ] as const)('%s → %s', (text, asks) => {
     expect(read(text, /[a-z]/i.test(text) ? 'en' : 'zh-CN').intent.name === 'request_human').toBe(asks);
   });
