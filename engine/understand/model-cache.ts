@@ -68,8 +68,8 @@ export function decodeSnapshot(bytes: Buffer): ModelSnapshot {
   new Uint8Array(body).set(bytes.subarray(at));
   const base = at;
   const arrays: ModelArray[] = header.arrays.map(([type, length]) => {
+    if (!Object.hasOwn(TYPES, type) || !Number.isInteger(length) || length < 0) throw new Error('saved model: bad array header');
     const Type = TYPES[type];
-    if (!Type || !Number.isInteger(length) || length < 0) throw new Error('saved model: bad array header');
     const bytesLength = length * Type.BYTES_PER_ELEMENT;
     if (at + bytesLength > bytes.length) throw new Error('saved model: file is cut short');
     const a = new Type(body, at - base, length);

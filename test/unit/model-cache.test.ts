@@ -97,6 +97,11 @@ describe('saved FAQ models', () => {
     expect(() => decodeSnapshot(Buffer.from('something else entirely'))).toThrow('not a saved model');
     const bytes = encodeSnapshot(new LinearModel(rows).snapshot());
     expect(() => decodeSnapshot(bytes.subarray(0, bytes.length - 1))).toThrow();
+    // A header naming something that is not a typed array.
+    const header = Buffer.from(JSON.stringify({ meta: {}, arrays: [['constructor', 0]] }));
+    const forged = Buffer.concat([Buffer.from('INTAKEM1'), Buffer.alloc(4), header]);
+    forged.writeUInt32LE(header.length, 8);
+    expect(() => decodeSnapshot(Buffer.concat([forged, Buffer.alloc((8 - (forged.length % 8)) % 8)]))).toThrow('bad array header');
   });
 
   it('MODEL_CACHE_DIR names the directory, `off` turns saving off, unset falls back', () => {
