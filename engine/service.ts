@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { createEngine, type Engine } from './engine.ts';
@@ -14,7 +14,7 @@ import { CHANNELS } from '../adapters/channels.ts';
 import { reportConnectionErrors, type RedisClient } from '../adapters/store/redis/connection.ts';
 import { createHub } from '../adapters/web-chat/hub.ts';
 import { createWebChannel } from '../adapters/web-chat/channel.ts';
-import { modelCacheDir } from './understand/model-cache.ts';
+import { serviceModelCache } from './understand/model-cache.ts';
 
 /** Everything the server needs, built from configuration; `serve` and the tests share it. */
 export function buildService(
@@ -42,7 +42,7 @@ export function buildService(
     log,
     channels: [createWebChannel(hub), ...enabled.channels],
     ...(smsFallback ? { smsFallback } : {}),
-    modelCache: modelCacheDir(config.MODEL_CACHE_DIR, join(config.DATA_DIR, 'models')),
+    modelCache: serviceModelCache(config),
     now,
   });
   const dataDir = resolve(config.DATA_DIR);

@@ -10,8 +10,7 @@ import { Locale } from '../packs/schema.ts';
 import { openStore } from '../open-store.ts';
 import type { OutboundMessage } from '../domain.ts';
 import { parseArgs } from './args.ts';
-import { join } from 'node:path';
-import { modelCacheDir } from '../understand/model-cache.ts';
+import { serviceModelCache } from '../understand/model-cache.ts';
 
 export const TERMINAL_CHANNEL = 'terminal';
 
@@ -30,7 +29,7 @@ export async function chat(argv: string[]): Promise<void> {
   const engine = createEngine({
     pack: loadPack(config.BOT),
     store: openStore(config),
-    modelCache: modelCacheDir(config.MODEL_CACHE_DIR, join(config.DATA_DIR, 'models')),
+    modelCache: serviceModelCache(config),
     log,
     channels: [
       {

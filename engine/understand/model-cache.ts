@@ -22,6 +22,11 @@ type TypeName = keyof typeof TYPES;
 /** Where command-line tools save models by default: the project's node_modules/.cache, the usual home of caches. */
 export const DEFAULT_MODEL_CACHE = join(here, '..', '..', 'node_modules', '.cache', 'intake-models');
 
+/** Where the service and `intake chat` keep models: MODEL_CACHE_DIR, else beside their data in DATA_DIR/models. */
+export function serviceModelCache(config: { MODEL_CACHE_DIR?: string | undefined; DATA_DIR: string }): string | false {
+  return modelCacheDir(config.MODEL_CACHE_DIR, join(config.DATA_DIR, 'models'));
+}
+
 /** The directory a MODEL_CACHE_DIR setting names, `fallback` when unset, false when it says `off`. */
 export function modelCacheDir(setting: string | undefined, fallback: string): string | false {
   const dir = setting?.trim();
@@ -35,10 +40,12 @@ function keyOf(data: Array<{ text: string; label: string }>, options: TrainOptio
   return h.digest('hex').slice(0, 32);
 }
 
+/** Arrays start on 8-byte boundaries, so each can be a view on the file's bytes whatever its element size. */
+const align = (n: number) => Math.ceil(n / 8) * 8;
+
 /** The file's bytes: magic, header length, JSON header (meta and array types), then the arrays 8-byte aligned. */
 export function encodeSnapshot(s: ModelSnapshot): Buffer {
   const header = Buffer.from(JSON.stringify({ meta: s.meta, arrays: s.arrays.map((a) => [a.constructor.name, a.length]) }));
-  const align = (n: number) => Math.ceil(n / 8) * 8;
   const start = align(MAGIC.length + 4 + header.length);
   const size = s.arrays.reduce((n, a) => n + align(a.byteLength), start);
   const out = Buffer.alloc(size);
@@ -61,7 +68,6 @@ export function decodeSnapshot(bytes: Buffer): ModelSnapshot {
     meta: ModelSnapshot['meta'];
     arrays: Array<[TypeName, number]>;
   };
-  const align = (n: number) => Math.ceil(n / 8) * 8;
   let at = align(MAGIC.length + 4 + headerLength);
   // One aligned copy of the body, so each array is a view on it rather than a copy of its own.
   const body = new ArrayBuffer(bytes.length - at);
