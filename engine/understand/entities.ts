@@ -73,9 +73,12 @@ const AMOUNT_RE = new RegExp(
   `(${PREFIX_CUR})\\s?(${NUM})|(${NUM}|${CN_NUM})\\s?(${SUFFIX_CUR})(?![a-z])`,
   'gi',
 );
+/** Every amount names its currency: without one of these words no amount is looked for. */
+const ANY_CURRENCY = new RegExp(`${PREFIX_CUR}|${SUFFIX_CUR}`, 'i');
 
 function amounts(text: string, fallbackCurrency: string): AmountEntity[] {
   const out: AmountEntity[] = [];
+  if (!ANY_CURRENCY.test(text)) return out;
   for (const m of text.matchAll(AMOUNT_RE)) {
     const [whole, pre, preNum, postNum, post] = m;
     const raw = (preNum ?? postNum ?? '').replace(/,/g, '');
@@ -112,7 +115,8 @@ interface Scripts {
 
 interface DateRule {
   re: RegExp;
-  needs: (s: Scripts) => boolean;
+  /** Whether the rule can match a message with these scripts (and, for some, a word every match contains). */
+  needs: (s: Scripts, text: string) => boolean;
   date(m: RegExpMatchArray, today: Day): Day | undefined;
 }
 
@@ -129,16 +133,16 @@ const DATE_RULES: DateRule[] = [
   { re: /前天|day before yesterday/g, needs: (s) => s.han || s.latin, date: (_m, t) => t - 2 },
   { re: /昨天|昨晚|昨日|yesterday|last night/g, needs: (s) => s.han || s.latin, date: (_m, t) => t - 1 },
   { re: /今天|今早|今晚|今日|今天早上|this morning|this afternoon|tonight|today/g, needs: (s) => s.han || s.latin, date: (_m, t) => t },
-  { re: /(\d+|[一二两三四五六七八九十]+)\s*(?:天前|天之前)/g, needs: (s) => s.han, date: (m, t) => t - numberOf(m[1]!) },
-  { re: /(\d+|a|one|two|three|four|five|six|seven)\s+days?\s+ago/g, needs: (s) => s.latin, date: (m, t) => t - numberOf(m[1]!) },
+  { re: /(\d+|[一二两三四五六七八九十]+)\s*(?:天前|天之前)/g, needs: (s, text) => s.han && text.includes('天'), date: (m, t) => t - numberOf(m[1]!) },
+  { re: /(\d+|a|one|two|three|four|five|six|seven)\s+days?\s+ago/g, needs: (s, text) => s.latin && text.includes('ago'), date: (m, t) => t - numberOf(m[1]!) },
   {
     re: /(上|这|本)?(?:个)?(?:周|星期|礼拜)([一二三四五六日天])/g,
-    needs: (s) => s.han, date: (m, t) => pastWeekday(t, WEEKDAYS_ZH[m[2]!]!, m[1] === '上'),
+    needs: (s, text) => s.han && /周|星期|礼拜/.test(text), date: (m, t) => pastWeekday(t, WEEKDAYS_ZH[m[2]!]!, m[1] === '上'),
   },
   {
     re: /(last|this|on)?\s*(monday|tuesday|wednesday|thursday|friday|saturday|sunday)/g,
     // English "last Monday" is usually the most recent one, not the one in the previous week.
-    needs: (s) => s.latin, date: (m, t) => {
+    needs: (s, text) => s.latin && text.includes('day'), date: (m, t) => {
       const d = pastWeekday(t, WEEKDAYS_EN.indexOf(m[2]!) + 1, false);
       return m[1] === 'last' && d === t ? d - 7 : d;
     },
@@ -154,6 +158,9 @@ const DATE_RULES: DateRule[] = [
 ];
 
 const TIME_RE = /(凌晨|早上|上午|中午|下午|傍晚|晚上|晚)?\s*(\d{1,2}|[一二两三四五六七八九十]+)\s*(?:点|點|时)\s*(半|(\d{1,2})\s*分?)?|(?<!\d)(\d{1,2}):(\d{2})\s*(am|pm|a\.m\.|p\.m\.)?|(?<![\d:])(\d{1,2})\s*(am|pm|a\.m\.|p\.m\.)/gi;
+
+/** Every time has one of these: 点 (or 點, 时), a colon, or am/pm. */
+const TIME_ANCHOR = /[点點时:]|[ap]\.?m/i;
 
 function numberOf(s: string): number {
   if (/^\d+$/.test(s)) return Number(s);
@@ -181,7 +188,7 @@ function dates(text: string, todayOf: () => Day): DateEntity[] {
   const taken: Array<[number, number]> = [];
   const scripts: Scripts = { digit: /\d/.test(text), han: /\p{Script=Han}/u.test(text), latin: /[a-z]/.test(text) };
   for (const rule of DATE_RULES) {
-    if (!rule.needs(scripts)) continue;
+    if (!rule.needs(scripts, text)) continue;
     for (const m of text.matchAll(rule.re)) {
       const start = m.index ?? 0;
       const end = start + m[0].length;
@@ -195,7 +202,7 @@ function dates(text: string, todayOf: () => Day): DateEntity[] {
       out.push({ text: text.slice(start, stop).trim(), date: isoOfDay(d), _at: start } as DateEntity & { _at: number });
     }
   }
-  for (const m of scripts.digit || scripts.han ? text.matchAll(TIME_RE) : []) {
+  for (const m of (scripts.digit || scripts.han) && TIME_ANCHOR.test(text) ? text.matchAll(TIME_RE) : []) {
     const start = m.index ?? 0;
     let time: string | undefined;
     if (m[2]) {
@@ -245,12 +252,14 @@ export function extractEntities(raw: string, ctx: EntityContext, normalized?: st
   const today = () => (todayValue ??= dayFromIso(ctx.today ?? localDate(new Date(), zone)));
   const phones: string[] = [];
   const phoneSpans: Array<[number, number]> = [];
-  for (const m of text.matchAll(PHONE_RE)) {
+  const digits = /\d/.test(text);
+  for (const m of digits ? text.matchAll(PHONE_RE) : []) {
     const phone = normalizePhone(m[0]);
     if (phone && !phones.includes(phone)) phones.push(phone);
     phoneSpans.push([m.index ?? 0, (m.index ?? 0) + m[0].length]);
   }
-  const ticketIds = [...raw.normalize('NFKC').toUpperCase().matchAll(TICKET_ID_RE)].map((m) => m[0]);
+  // A ticket number has eight digits in a row; most messages have none, and are not upper-cased to find out.
+  const ticketIds = /\d{8}/.test(text) ? [...raw.normalize('NFKC').toUpperCase().matchAll(TICKET_ID_RE)].map((m) => m[0]) : [];
   const details: Record<string, string[]> = {};
   const cued = new Set<string>();
   for (const { id, full, cues } of detailRules(ctx.pack.details)) {
@@ -271,7 +280,7 @@ export function extractEntities(raw: string, ctx: EntityContext, normalized?: st
     }
   }
   const numbers: string[] = [];
-  for (const m of text.matchAll(/(?<![a-z0-9-])[a-z0-9]*\d[a-z0-9]{3,}(?![a-z0-9])/gi)) {
+  for (const m of digits ? text.matchAll(/(?<![a-z0-9-])[a-z0-9]*\d[a-z0-9]{3,}(?![a-z0-9])/gi) : []) {
     const at = m.index ?? 0;
     if (phoneSpans.some(([a, b]) => at >= a && at < b)) continue;
     if (!/\d{4,}/.test(m[0]) || cued.has(m[0]) || /^(19|20)\d{2}$/.test(m[0])) continue;

@@ -9,7 +9,7 @@ import { loadLabelled, type LabelledExample } from './labelled.ts';
 import { LinearModel } from './linear-model.ts';
 import { cachedModel } from './model-cache.ts';
 import { featureRow } from './vocabulary.ts';
-import { TermSet, firstOccurrences, countCjk, countLatinLetters, normalize, simplifiedCount, traditionalCount } from './text.ts';
+import { TermSet, firstOccurrences, countCjk, normalize, scriptCounts } from './text.ts';
 import type { Understanding, UnderstandContext } from './types.ts';
 
 export type Understand = (text: string, context?: UnderstandContext) => Understanding;
@@ -55,12 +55,9 @@ const demandKindOf = new Map(DEMANDS.flatMap(([kind, words]) => words.map((w) =>
 
 
 function detectLocale(raw: string, fallback: Locale): { language: 'zh' | 'en'; locale: Locale } {
-  const han = countCjk(raw);
-  const latin = countLatinLetters(raw);
+  const { han, latin, traditional: trad, simplified: simp } = scriptCounts(raw);
   if (han === 0 && latin === 0) return { language: fallback === 'en' ? 'en' : 'zh', locale: fallback };
   if (han > 0 && han * 3 >= latin) {
-    const trad = traditionalCount(raw);
-    const simp = simplifiedCount(raw);
     const locale: Locale = trad > simp ? 'zh-TW' : simp > trad ? 'zh-CN' : fallback === 'en' ? 'zh-CN' : fallback;
     return { language: 'zh', locale };
   }

@@ -27,6 +27,8 @@ const CALIBRATION = { slope: 2.9, midpoint: 3.2 };
 /** Weights smaller than this are dropped after training (see `LinearModel`). */
 const PRUNE_BELOW = 0.03;
 const DENSE_UP_TO = 8;
+/** Share of weights kept from which scoring reads them dense (see `keptDense`). */
+const KEPT_DENSE_FROM = 0.5;
 /**
  * From this many examples (and more labels than DENSE_UP_TO) a small one-hidden-layer network is trained
  * beside the linear model and their probabilities averaged: its hidden units combine n-grams, which tells
@@ -102,6 +104,12 @@ export class LinearModel {
   private rowClass: Uint16Array = new Uint16Array(0);
   private rowWeight: Float32Array = new Float32Array(0);
   private dense: Float32Array | null = null;
+  /**
+   * The kept weights laid out dense again, when most of them were kept (a pack's FAQ, its categories): reading
+   * every class in order is then faster than following the sparse rows. Pruned weights are zeros, so scores
+   * are the same either way. Derived, never saved.
+   */
+  private keptDense: Float32Array | null = null;
   private readonly bias: Float64Array;
   /** Training vectors grouped by label, for similarity: each label's vectors packed end to end. */
   private readonly examples: Array<{ index: Int32Array; value: Float32Array; ends: Int32Array; scripts: Uint8Array }>;
@@ -154,7 +162,10 @@ export class LinearModel {
     }
     // A handful of classes scores fastest dense; many classes are mostly zeros, so they go sparse.
     if (this.labels.length <= DENSE_UP_TO) this.dense = dense;
-    else [this.rowStart, this.rowClass, this.rowWeight] = LinearModel.sparsify(dense, this.labels.length);
+    else {
+      [this.rowStart, this.rowClass, this.rowWeight] = LinearModel.sparsify(dense, this.labels.length);
+      this.keptDense = LinearModel.keptDenseOf(this.rowStart, this.rowClass, this.rowWeight, this.labels.length);
+    }
     // Raw logits grow with data size and epochs, so scores use them relative to the typical winning logit in
     // training, which keeps one calibration meaningful from a 40-entry FAQ to a 150-intent set.
     const p = new Float64Array(this.labels.length);
@@ -217,6 +228,13 @@ export class LinearModel {
       h: new Float32Array(units), out: new Float64Array(classes),
     }));
     if (at !== arrays.length || (fields.bias as Float64Array).length !== classes) throw new Error('saved model: arrays do not fit its labels');
+    const rowStart = fields.rowStart as Int32Array;
+    const rowClass = fields.rowClass as Uint16Array;
+    const rowWeight = fields.rowWeight as Float32Array;
+    if (!meta.dense && (rowStart.length !== vocabulary.size + 1 || rowStart[vocabulary.size] !== rowClass.length || rowWeight.length !== rowClass.length || rowClass.some((c) => c >= classes))) {
+      throw new Error('saved model: weight rows do not fit its vocabulary');
+    }
+    fields.keptDense = meta.dense ? null : LinearModel.keptDenseOf(rowStart, rowClass, rowWeight, classes);
     return Object.assign(m, fields);
   }
 
@@ -282,8 +300,18 @@ export class LinearModel {
     return [start, cls, val];
   }
 
+  /** Sparse rows as a dense matrix, or null when too few weights were kept for that to pay. */
+  private static keptDenseOf(start: Int32Array, cls: Uint16Array, val: Float32Array, classes: number): Float32Array | null {
+    const features = start.length - 1;
+    if (cls.length < KEPT_DENSE_FROM * features * classes) return null;
+    const out = new Float32Array(features * classes);
+    for (let f = 0; f < features; f++) for (let k = start[f]!; k < start[f + 1]!; k++) out[f * classes + cls[k]!] = val[k]!;
+    return out;
+  }
+
   private scores(v: SparseVector, out: Float64Array): void {
     if (this.dense) return LinearModel.denseScores(this.dense, this.bias, v, out);
+    if (this.keptDense) return LinearModel.denseScores(this.keptDense, this.bias, v, out);
     out.set(this.bias);
     const { rowStart, rowClass, rowWeight } = this;
     for (let j = 0; j < v.index.length; j++) {
@@ -293,7 +321,7 @@ export class LinearModel {
     }
   }
 
-  /** Dense scoring, during training only. */
+  /** Dense scoring: in training, and for small or dense models. */
   private static denseScores(weights: Float32Array, bias: Float64Array, v: SparseVector, out: Float64Array): void {
     const classes = bias.length;
     out.set(bias);
@@ -451,16 +479,21 @@ export class LinearModel {
       for (let c = 0; c < p.length; c++) p[c]! /= 2;
     }
     const order = topIndices(this.hidden.length ? p : logits, top);
-    for (let j = 0; j < v.index.length; j++) this.lookup[v.index[j]!] = v.value[j]!;
+    const lookup = this.lookup;
+    for (let j = 0; j < v.index.length; j++) lookup[v.index[j]!] = v.value[j]!;
     const out = order.map((c) => {
       let best = 0;
       const { index, value, ends, scripts } = this.examples[c]!;
+      let j = 0;
       for (let k = 0; k < ends.length; k++) {
+        const end = ends[k]!;
         // An example in another script shares no feature with the message (Chinese vs English examples).
-        if (v.scripts !== 0 && (scripts[k]! & v.scripts) === 0) continue;
+        if (v.scripts !== 0 && (scripts[k]! & v.scripts) === 0) {
+          j = end;
+          continue;
+        }
         let dot = 0;
-        let j = k === 0 ? 0 : ends[k - 1]!;
-        for (const end = ends[k]!; j < end; j++) dot += this.lookup[index[j]!]! * value[j]!;
+        for (; j < end; j++) dot += lookup[index[j]!]! * value[j]!;
         if (dot > best) best = dot;
       }
       // With networks beside it, the logit the linear model would need to give the label its joint probability.
@@ -469,7 +502,7 @@ export class LinearModel {
       const z = 2 * relative + best + 2 * v.coverage;
       return { label: this.labels[c]!, probability: p[c]!, similarity: best, z, score: 1 / (1 + Math.exp(-CALIBRATION.slope * (z - CALIBRATION.midpoint))) };
     });
-    for (let j = 0; j < v.index.length; j++) this.lookup[v.index[j]!] = 0;
+    for (let j = 0; j < v.index.length; j++) lookup[v.index[j]!] = 0;
     return out;
   }
 }

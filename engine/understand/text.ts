@@ -12,10 +12,17 @@ for (const entry of TS_CHARACTERS.split('|')) {
   if (trad && simp && trad !== simp && [...trad].length === 1) T2S.set(trad, [...simp][0]!);
 }
 
+/** 1 for each single UTF-16 unit T2S changes: read per character of every message, where a Map lookup costs more. */
+const CHANGED_UNIT = new Uint8Array(0x10000);
+for (const trad of T2S.keys()) if (trad.length === 1) CHANGED_UNIT[trad.charCodeAt(0)] = 1;
+
 /** Characters that only occur in traditional script: their presence marks zh-TW text. */
 export function traditionalCount(text: string): number {
   let n = 0;
-  for (let i = 0; i < text.length; i++) if (isHanCode(text.charCodeAt(i)) && T2S.has(text[i]!)) n++;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (isHanCode(c) && CHANGED_UNIT[c]) n++;
+  }
   return n;
 }
 
@@ -60,22 +67,56 @@ const SIMPLIFIED_ONLY: ReadonlySet<string> = (() => {
   return changed;
 })();
 
+const SIMPLIFIED_UNIT = new Uint8Array(0x10000);
+for (const ch of SIMPLIFIED_ONLY) SIMPLIFIED_UNIT[ch.charCodeAt(0)] = 1;
+
 /** Characters that only occur in simplified script: their presence marks zh-CN text. */
 export function simplifiedCount(text: string): number {
   let n = 0;
   for (let i = 0; i < text.length; i++) {
-    if (isHanCode(text.charCodeAt(i)) && SIMPLIFIED_ONLY.has(text[i]!)) n++;
+    const c = text.charCodeAt(i);
+    if (isHanCode(c) && SIMPLIFIED_UNIT[c]) n++;
   }
   return n;
+}
+
+/** What a text is written in, counted in one pass: Han characters, Latin letters, traditional-only and simplified-only Han. */
+export function scriptCounts(text: string): { han: number; latin: number; traditional: number; simplified: number } {
+  let han = 0;
+  let latin = 0;
+  let traditional = 0;
+  let simplified = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (isHanCode(c)) {
+      han++;
+      traditional += CHANGED_UNIT[c]!;
+      simplified += SIMPLIFIED_UNIT[c]!;
+    } else if (((c | 0x20) >= 97 && (c | 0x20) <= 122)) latin++;
+  }
+  return { han, latin, traditional, simplified };
 }
 
 const HAN_ANY = /[\u3400-\u9fff\uf900-\ufaff]/;
 
 export function toSimplified(text: string): string {
   if (!HAN_ANY.test(text)) return text;
+  // Most Chinese messages are already simplified: a new string is built only from the first character that changes.
   let out = '';
-  for (const ch of text) out += T2S.get(ch) ?? ch;
-  return out;
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+    if (!pair && !CHANGED_UNIT[c]) continue;
+    const ch = pair ? text.slice(i, i + 2) : text[i]!;
+    const to = T2S.get(ch);
+    if (to !== undefined) {
+      out += text.slice(from, i) + to;
+      from = i + ch.length;
+    }
+    if (pair) i++;
+  }
+  return from === 0 ? text : out + text.slice(from);
 }
 
 /** NFKC folds full-width digits and letters (１２３, ＡＢＣ) into ASCII; then lower case and simplified script. */
@@ -146,9 +187,8 @@ export class TermSet {
   private readonly first = new Int32Array(0x10000).fill(-1);
   /** The term ending at each node, if any. */
   private readonly terms: Array<TermInfo | undefined> = [undefined];
-  private readonly edgeNode: Int32Array;
-  private readonly edgeCode: Uint16Array;
-  private readonly edgeChild: Int32Array;
+  /** Other edges, open-addressed by (node, code): slot i holds node, code and child at 4i, 4i+1, 4i+2 (node -1: free), one cache line per probe. */
+  private readonly edges: Int32Array;
   private readonly mask: number;
 
   constructor(terms: Iterable<string>) {
@@ -174,9 +214,8 @@ export class TermSet {
     }
     let capacity = 16;
     while (capacity < edges.length * 2) capacity *= 2;
-    this.edgeNode = new Int32Array(capacity).fill(-1);
-    this.edgeCode = new Uint16Array(capacity);
-    this.edgeChild = new Int32Array(capacity);
+    this.edges = new Int32Array(capacity * 4);
+    for (let i = 0; i < capacity; i++) this.edges[4 * i] = -1;
     this.mask = capacity - 1;
     for (const [node, code, child] of edges) {
       if (node === 0) {
@@ -184,10 +223,10 @@ export class TermSet {
         continue;
       }
       let i = TermSet.slot(node, code) & this.mask;
-      while (this.edgeNode[i] !== -1) i = (i + 1) & this.mask;
-      this.edgeNode[i] = node;
-      this.edgeCode[i] = code;
-      this.edgeChild[i] = child;
+      while (this.edges[4 * i] !== -1) i = (i + 1) & this.mask;
+      this.edges[4 * i] = node;
+      this.edges[4 * i + 1] = code;
+      this.edges[4 * i + 2] = child;
     }
   }
 
@@ -197,12 +236,13 @@ export class TermSet {
 
   /** The child of `node` by `code`, or -1. */
   private next(node: number, code: number): number {
-    let i = TermSet.slot(node, code) & this.mask;
+    const { edges, mask } = this;
+    let i = TermSet.slot(node, code) & mask;
     for (;;) {
-      const n = this.edgeNode[i]!;
+      const n = edges[4 * i]!;
       if (n === -1) return -1;
-      if (n === node && this.edgeCode[i] === code) return this.edgeChild[i]!;
-      i = (i + 1) & this.mask;
+      if (n === node && edges[4 * i + 1] === code) return edges[4 * i + 2]!;
+      i = (i + 1) & mask;
     }
   }
 

@@ -82,20 +82,21 @@ export class Vocabulary {
     let norm = 0;
     let unseen = 0;
     const { ids, weights } = row;
+    const { local, idf, scratchIndex, scratchValue, unseenIdf } = this;
     for (let k = 0; k < ids.length; k++) {
       const id = ids[k]!;
-      const i = id >= 0 && id < this.local.length ? this.local[id]! : -1;
+      const i = id >= 0 && id < local.length ? local[id]! : -1;
       if (i < 0) {
-        unseen += (weights[k]! * this.unseenIdf) ** 2;
+        unseen += (weights[k]! * unseenIdf) ** 2;
         continue;
       }
-      const w = weights[k]! * this.idf[i]!;
-      this.scratchIndex[n] = i;
-      this.scratchValue[n++] = w;
+      const w = weights[k]! * idf[i]!;
+      scratchIndex[n] = i;
+      scratchValue[n++] = w;
       norm += w * w;
     }
     const scale = norm > 0 ? 1 / Math.sqrt(norm) : 1;
-    for (let j = 0; j < n; j++) this.scratchValue[j]! *= scale;
+    for (let j = 0; j < n; j++) scratchValue[j]! *= scale;
     const all = norm + unseen;
     return {
       index: this.scratchIndex.subarray(0, n),

@@ -104,6 +104,16 @@ describe('saved FAQ models', () => {
     expect(() => decodeSnapshot(Buffer.concat([forged, Buffer.alloc((8 - (forged.length % 8)) % 8)]))).toThrow('bad array header');
   });
 
+  it('restoring refuses weight rows that do not fit the vocabulary or the labels', () => {
+    const snapshot = new LinearModel(rows).snapshot();
+    // Arrays: hashes, idf, bias, then the sparse rows (start, class, weight).
+    const rowClass = snapshot.arrays[4] as Uint16Array;
+    const outOfRange = { ...snapshot, arrays: snapshot.arrays.map((a, i) => (i === 4 ? Uint16Array.from(rowClass, () => 999) : a)) };
+    expect(() => LinearModel.restore(outOfRange)).toThrow('do not fit');
+    const cutShort = { ...snapshot, arrays: snapshot.arrays.map((a, i) => (i === 5 ? (a as Float32Array).subarray(1) : a)) };
+    expect(() => LinearModel.restore(cutShort)).toThrow('do not fit');
+  });
+
   it('MODEL_CACHE_DIR names the directory, `off` turns saving off, unset falls back', () => {
     expect(modelCacheDir(undefined, '/x')).toBe('/x');
     expect(modelCacheDir('', '/x')).toBe('/x');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createUnderstander } from '../../engine/understand/index.ts';
 import { normalizePhone, parseChineseNumber } from '../../engine/understand/entities.ts';
-import { simplifiedCount } from '../../engine/understand/text.ts';
+import { normalize, scriptCounts, simplifiedCount } from '../../engine/understand/text.ts';
 import { pack } from '../helpers/harness.ts';
 
 const understand = createUnderstander(pack());
@@ -52,6 +52,17 @@ describe('understanding, first version', () => {
     expect(tw('台北的里長後來有出面')).toBe('zh-TW');
     expect(tw('皇后区的客户')).toBe('zh-CN');
     expect(read('后面的电表坏了').locale).toBe('zh-CN');
+  });
+
+  it('folds traditional characters to simplified wherever they are, and leaves everything else as typed', () => {
+    expect(normalize('我們這裡停電了')).toBe('我们这里停电了');
+    expect(normalize('電')).toBe('电');
+    // Already simplified, or not Chinese: the text comes back unchanged (but for case, width and spaces).
+    expect(normalize('我们这里停电了')).toBe('我们这里停电了');
+    expect(normalize('  Ｐｏｗｅｒ   OUT ')).toBe('power out');
+    // Characters outside the basic plane, before, between and after changed ones, are kept whole.
+    expect(normalize('𠮷這𠮷電費😡')).toBe('𠮷这𠮷电费😡');
+    expect(scriptCounts('我們 ok 这')).toEqual({ han: 3, latin: 2, traditional: 1, simplified: 1 });
   });
 
   it('finds the category from keywords and examples, in both scripts', () => {
