@@ -155,7 +155,7 @@ export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}
     const features = featureRow(featurize(norm));
     const lexical = readEmotion(text, norm, Math.min(0.4, insults * 0.3 + threat), occurrences);
     const affect = readAffect(features, lexical);
-    const emotion = { ...affect.emotion, sentiment: affect.sentiment };
+    const emotion = { label: affect.emotion.label, intensity: affect.emotion.intensity, sentiment: affect.sentiment };
 
     const keywordHits = new Map<string, number>();
     for (const term of found.keys()) for (const id of keywordOf.get(term) ?? []) keywordHits.set(id, (keywordHits.get(id) ?? 0) + 1);
