@@ -30,6 +30,8 @@ export interface Features {
   weights: Float32Array;
   /** Which kinds of text gave features: HAN_TEXT, LATIN_TEXT or both. Texts with none in common share no features. */
   scripts: number;
+  /** Per feature, 1 for a word 1-2 gram or a Han gram, 0 for a character gram inside a Latin word (see `LinearModel`'s word networks). */
+  words?: Uint8Array;
 }
 
 export const HAN_TEXT = 1;
@@ -43,13 +45,16 @@ const slotStamp = new Int32Array(SLOTS);
 const slotKey = new Int32Array(SLOTS);
 const slotCount = new Int32Array(SLOTS);
 const slotWord = new Uint8Array(SLOTS);
+/** Word grams and Han grams (Chinese words are one to three characters): the features a word view keeps. */
+const slotWordLike = new Uint8Array(SLOTS);
 const usedSlots = new Int32Array(MAX_FEATURES);
 const outIds = new Int32Array(MAX_FEATURES);
 const outWeights = new Float32Array(MAX_FEATURES);
+const outWords = new Uint8Array(MAX_FEATURES);
 let stamp = 0;
 let used = 0;
 
-function add(hash: number, word: boolean): void {
+function add(hash: number, word: boolean, wordLike = word): void {
   // 30 bits keep ids small integers, which V8 stores and hashes faster than larger numbers.
   const h = hash & 0x3fffffff;
   let i = Math.imul(h, 0x9e3779b1) & (SLOTS - 1);
@@ -61,10 +66,12 @@ function add(hash: number, word: boolean): void {
     slotKey[i] = h;
     slotCount[i] = 0;
     slotWord[i] = 0;
+    slotWordLike[i] = 0;
     usedSlots[used++] = i;
   }
   slotCount[i]!++;
   if (word) slotWord[i] = 1;
+  if (wordLike) slotWordLike[i] = 1;
 }
 
 /** Feature ids with weights (1 + ln count, times the block weight), valid until the next call. */
@@ -77,7 +84,7 @@ export function featurize(norm: string): Features {
     // Rolling: the 2-gram's hash extends the 1-gram's, the 3-gram's the 2-gram's.
     for (let i = 0; i < run.length; i++) {
       let h = HAN;
-      for (let j = i; j < i + 3 && j < run.length; j++) add((h = Math.imul(h ^ run.charCodeAt(j), FNV_PRIME)), false);
+      for (let j = i; j < i + 3 && j < run.length; j++) add((h = Math.imul(h ^ run.charCodeAt(j), FNV_PRIME)), false, true);
     }
   }
   const tokens = (norm.match(LATIN_WORD) ?? []).map((w) => (w.charCodeAt(0) <= 57 ? '#' : w.includes("'") ? w.replace(/'/g, '') : w));
@@ -100,12 +107,13 @@ export function featurize(norm: string): Features {
     const i = usedSlots[k]!;
     outIds[k] = slotKey[i]!;
     outWeights[k] = (1 + Math.log(slotCount[i]!)) * (slotWord[i] ? WORD_WEIGHT : 1);
+    outWords[k] = slotWordLike[i]!;
   }
-  return { ids: outIds.subarray(0, used), weights: outWeights.subarray(0, used), scripts };
+  return { ids: outIds.subarray(0, used), weights: outWeights.subarray(0, used), scripts, words: outWords.subarray(0, used) };
 }
 
 /** As `featurize`, in arrays of its own (for training data, which is kept). */
 export function featurizeKept(norm: string): Features {
   const f = featurize(norm);
-  return { ids: f.ids.slice(), weights: f.weights.slice(), scripts: f.scripts };
+  return { ids: f.ids.slice(), weights: f.weights.slice(), scripts: f.scripts, words: f.words?.slice() };
 }

@@ -44,13 +44,24 @@ const HIDDEN_UNITS = 64;
 const HIDDEN_DROPOUT = 0.3;
 /** Networks trained from different random starts, averaged: one alone varies by ±0.3 points with its seed. */
 const HIDDEN_NETS = 2;
+/**
+ * Beside them, networks that see only the word 1-2 grams (and Han grams), not the character grams inside
+ * words, and a multinomial naive Bayes over the same vectors: weaker alone (Banking77 89 and 88 %), but they
+ * err differently from the models that see every feature, so the joint answer gains (Banking77, five folds,
+ * three seeds: 91.4 → 91.8 %; 14 of 15 folds better). Neither alone gains half as much.
+ */
+const WORD_NETS = 2;
+/** Naive Bayes count smoothing, on TF-IDF weights (which are well below 1). */
+const BAYES_SMOOTHING = 0.01;
+/** Shares of the joint probability (with networks): the linear model, the networks, the word networks, naive Bayes. */
+const SHARES = { linear: 0.3, nets: 0.25, words: 0.25, bayes: 0.2 };
 
 /** The arrays a saved model is made of, in the order `snapshot` lists them. */
 export type ModelArray = Int32Array | Float32Array | Float64Array | Uint16Array | Uint8Array;
 
 /** A learned model as plain data: scalars and labels in `meta`, weights in `arrays` (see model-cache.ts). */
 export interface ModelSnapshot {
-  meta: { labels: string[]; unseenIdf: number; typicalLogit: number; dense: boolean; hiddenUnits: number[] };
+  meta: { labels: string[]; unseenIdf: number; typicalLogit: number; dense: boolean; hiddenUnits: number[]; wordUnits: number[]; bayes: boolean };
   arrays: ModelArray[];
 }
 
@@ -88,6 +99,9 @@ function softmax(scores: Float64Array): void {
   for (let c = 0; c < scores.length; c++) scores[c]! /= sum;
 }
 
+/** A one-hidden-layer network: input weights by feature (`units` each), then output weights; `h`, `out` are scratch. */
+type Net = { units: number; w1: Float32Array; b1: Float32Array; w2: Float32Array; b2: Float64Array; h: Float32Array; out: Float64Array };
+
 /**
  * Multinomial logistic regression over hashed TF-IDF n-grams, trained with SGD, plus the training
  * vectors themselves for nearest-example similarity. Probability says which label; similarity says
@@ -120,7 +134,17 @@ export class LinearModel {
   /** The typical winning logit on the training data (see `predict`). */
   private readonly typicalLogit: number;
   /** The hidden-layer scorer, if any: input weights by feature (HIDDEN_UNITS each), then output weights. */
-  private hidden: Array<{ units: number; w1: Float32Array; b1: Float32Array; w2: Float32Array; b2: Float64Array; h: Float32Array; out: Float64Array }> = [];
+  private hidden: Net[] = [];
+  /** The networks over word features only, and those features' numbers in them by vocabulary index (-1: a character gram). */
+  private wordNets: Net[] = [];
+  private wordIndex: Int32Array = new Int32Array(0);
+  private readonly scratchWords = { index: new Int32Array(4096), value: new Float32Array(4096) };
+  /**
+   * Multinomial naive Bayes, sparse: per feature, log((count + s) / s) for the labels whose examples have it
+   * (`start` as `rowStart`); a label's score also adds its `unseen` log-probability per unit of the message's weight.
+   */
+  private bayes: { start: Int32Array; label: Uint16Array; weight: Float32Array; prior: Float64Array; unseen: Float64Array } | null = null;
+  private readonly scratchBayes: Float64Array;
 
   /** Learns from texts (already normalised); pass `shared` to reuse another model's vocabulary and vectors. */
   constructor(data: Array<{ text: string; label: string }>, options: TrainOptions = {}, shared?: { vocabulary: Vocabulary; vectors: SparseVector[] }) {
@@ -140,6 +164,7 @@ export class LinearModel {
     this.scratchLogits = new Float64Array(this.labels.length);
     this.scratchProbabilities = new Float64Array(this.labels.length);
     this.scratchLinear = new Float64Array(this.labels.length);
+    this.scratchBayes = new Float64Array(this.labels.length);
     this.bias = new Float64Array(this.labels.length);
     const dense = new Float32Array(this.labels.length * this.vocabulary.size);
     this.examples = this.labels.map((_, c) => {
@@ -159,6 +184,16 @@ export class LinearModel {
     const units = options.hidden ?? (data.length >= HIDDEN_FROM && this.labels.length > DENSE_UP_TO ? HIDDEN_UNITS : 0);
     if (units > 0 && this.labels.length > 1) {
       for (let n = 0; n < HIDDEN_NETS; n++) this.hidden.push(LinearModel.trainHidden(vectors, targets, this.labels.length, this.vocabulary.size, units, (options.seed ?? 7) + 1000 * n));
+      const [wordIndex, wordCount] = LinearModel.wordFeatures(data, this.vocabulary);
+      this.wordIndex = wordIndex;
+      const words = vectors.map((v) => this.wordsOf(v, true));
+      const kept = words.flatMap((v, k) => (v.index.length ? [k] : []));
+      if (kept.length) {
+        const wordVectors = kept.map((k) => words[k]!);
+        const wordTargets = kept.map((k) => targets[k]!);
+        for (let n = 0; n < WORD_NETS; n++) this.wordNets.push(LinearModel.trainHidden(wordVectors, wordTargets, this.labels.length, wordCount, units, (options.seed ?? 7) + 1000 * n));
+      }
+      this.bayes = LinearModel.trainBayes(vectors, targets, this.labels.length, this.vocabulary.size);
     }
     // A handful of classes scores fastest dense; many classes are mostly zeros, so they go sparse.
     if (this.labels.length <= DENSE_UP_TO) this.dense = dense;
@@ -185,11 +220,16 @@ export class LinearModel {
       typicalLogit: this.typicalLogit,
       dense: this.dense !== null,
       hiddenUnits: this.hidden.map((n) => n.units),
+      wordUnits: this.wordNets.map((n) => n.units),
+      bayes: this.bayes !== null,
     };
     const arrays: ModelArray[] = [this.vocabulary.hashes, this.vocabulary.idf, this.bias];
     arrays.push(...(this.dense ? [this.dense] : [this.rowStart, this.rowClass, this.rowWeight]));
     for (const e of this.examples) arrays.push(e.index, e.value, e.ends, e.scripts);
     for (const n of this.hidden) arrays.push(n.w1, n.b1, n.w2, n.b2);
+    if (this.wordNets.length) arrays.push(this.wordIndex);
+    for (const n of this.wordNets) arrays.push(n.w1, n.b1, n.w2, n.b2);
+    if (this.bayes) arrays.push(this.bayes.start, this.bayes.label, this.bayes.weight, this.bayes.prior, this.bayes.unseen);
     return { meta, arrays };
   }
 
@@ -218,21 +258,41 @@ export class LinearModel {
       scratchLogits: new Float64Array(classes),
       scratchProbabilities: new Float64Array(classes),
       scratchLinear: new Float64Array(classes),
+      scratchBayes: new Float64Array(classes),
+      scratchWords: { index: new Int32Array(4096), value: new Float32Array(4096) },
       typicalLogit: meta.typicalLogit,
     };
     if (meta.dense) fields.dense = next(Float32Array);
     else [fields.rowStart, fields.rowClass, fields.rowWeight] = [next(Int32Array), next(Uint16Array), next(Float32Array)];
     fields.examples = meta.labels.map(() => ({ index: next(Int32Array), value: next(Float32Array), ends: next(Int32Array), scripts: next(Uint8Array) }));
-    fields.hidden = meta.hiddenUnits.map((units) => ({
+    const net = (units: number): Net => ({
       units, w1: next(Float32Array), b1: next(Float32Array), w2: next(Float32Array), b2: next(Float64Array),
       h: new Float32Array(units), out: new Float64Array(classes),
-    }));
+    });
+    fields.hidden = meta.hiddenUnits.map(net);
+    fields.wordIndex = meta.wordUnits.length ? next(Int32Array) : new Int32Array(0);
+    fields.wordNets = meta.wordUnits.map(net);
+    fields.bayes = meta.bayes
+      ? { start: next(Int32Array), label: next(Uint16Array), weight: next(Float32Array), prior: next(Float64Array), unseen: next(Float64Array) }
+      : null;
     if (at !== arrays.length || (fields.bias as Float64Array).length !== classes) throw new Error('saved model: arrays do not fit its labels');
+    // Sparse rows index arrays by what they hold: rows that do not fit would read or write past their ends.
+    const fits = (start: Int32Array, cls: Uint16Array, weight: Float32Array) =>
+      start.length === vocabulary.size + 1 && start[0] === 0 && start[vocabulary.size] === cls.length && weight.length === cls.length &&
+      start.every((k, f) => f === 0 || k >= start[f - 1]!) && cls.every((c) => c < classes);
     const rowStart = fields.rowStart as Int32Array;
     const rowClass = fields.rowClass as Uint16Array;
     const rowWeight = fields.rowWeight as Float32Array;
-    if (!meta.dense && (rowStart.length !== vocabulary.size + 1 || rowStart[vocabulary.size] !== rowClass.length || rowWeight.length !== rowClass.length || rowClass.some((c) => c >= classes))) {
+    const bayes = fields.bayes as LinearModel['bayes'];
+    if ((!meta.dense && !fits(rowStart, rowClass, rowWeight)) || (bayes && !fits(bayes.start, bayes.label, bayes.weight))) {
       throw new Error('saved model: weight rows do not fit its vocabulary');
+    }
+    const wordIndex = fields.wordIndex as Int32Array;
+    const wordInputs = wordIndex.reduce((n, w) => Math.max(n, w + 1), 0);
+    const netFits = (n: Net, inputs: number) => n.w1.length === inputs * n.units && n.b1.length === n.units && n.w2.length === n.units * classes && n.b2.length === classes;
+    if (!(fields.hidden as Net[]).every((n) => netFits(n, vocabulary.size)) || !(fields.wordNets as Net[]).every((n) => netFits(n, wordInputs)) ||
+      (meta.wordUnits.length > 0 && wordIndex.length !== vocabulary.size)) {
+      throw new Error('saved model: networks do not fit its vocabulary');
     }
     fields.keptDense = meta.dense ? null : LinearModel.keptDenseOf(rowStart, rowClass, rowWeight, classes);
     return Object.assign(m, fields);
@@ -363,6 +423,88 @@ export class LinearModel {
     }
   }
 
+  /** The vocabulary's word (and Han) grams, numbered from 0 in vocabulary order (others -1), and how many there are. */
+  private static wordFeatures(data: Array<{ text: string }>, vocabulary: Vocabulary): [Int32Array, number] {
+    const at = new Map<number, number>();
+    vocabulary.hashes.forEach((h, i) => at.set(h, i));
+    const index = new Int32Array(vocabulary.size).fill(-1);
+    for (const d of data) {
+      const f = featurize(d.text);
+      for (let k = 0; k < f.ids.length; k++) {
+        const i = f.words?.[k] ? at.get(f.ids[k]!) : undefined;
+        if (i !== undefined) index[i] = 0;
+      }
+    }
+    let n = 0;
+    for (let i = 0; i < index.length; i++) if (index[i] === 0) index[i] = n++;
+    return [index, n];
+  }
+
+  /** `v` restricted to word features (numbered as the word networks number them), L2-normalised again: in scratch arrays, or new ones to `keep`. */
+  private wordsOf(v: SparseVector, keep = false): SparseVector {
+    let { index, value } = this.scratchWords;
+    if (keep) [index, value] = [new Int32Array(v.index.length), new Float32Array(v.index.length)];
+    let n = 0;
+    let norm = 0;
+    for (let j = 0; j < v.index.length; j++) {
+      const w = this.wordIndex[v.index[j]!]!;
+      if (w < 0) continue;
+      index[n] = w;
+      norm += (value[n++] = v.value[j]!) ** 2;
+    }
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 1;
+    for (let j = 0; j < n; j++) value[j]! *= scale;
+    return { index: index.subarray(0, n), value: value.subarray(0, n), coverage: v.coverage, scripts: v.scripts };
+  }
+
+  /** Multinomial naive Bayes over the TF-IDF vectors, stored sparse (see `bayes`). */
+  private static trainBayes(vectors: SparseVector[], targets: number[], classes: number, size: number) {
+    const counts = new Float32Array(size * classes);
+    const totals = new Float64Array(classes);
+    const prior = new Float64Array(classes);
+    vectors.forEach((v, k) => {
+      const c = targets[k]!;
+      prior[c]!++;
+      for (let j = 0; j < v.index.length; j++) {
+        counts[v.index[j]! * classes + c]! += v.value[j]!;
+        totals[c]! += v.value[j]!;
+      }
+    });
+    let kept = 0;
+    for (const n of counts) if (n > 0) kept++;
+    const start = new Int32Array(size + 1);
+    const label = new Uint16Array(kept);
+    const weight = new Float32Array(kept);
+    let k = 0;
+    for (let f = 0; f < size; f++) {
+      start[f] = k;
+      for (let c = 0; c < classes; c++) {
+        const n = counts[f * classes + c]!;
+        if (n <= 0) continue;
+        label[k] = c;
+        weight[k++] = Math.log1p(n / BAYES_SMOOTHING);
+      }
+    }
+    start[size] = k;
+    const unseen = Float64Array.from(totals, (t) => Math.log(BAYES_SMOOTHING / (t + BAYES_SMOOTHING * size)));
+    for (let c = 0; c < classes; c++) prior[c] = Math.log(prior[c]! / vectors.length);
+    return { start, label, weight, prior, unseen };
+  }
+
+  /** Naive Bayes probabilities of `v`, left in `out`. */
+  private bayesProbabilities(v: SparseVector, out: Float64Array): void {
+    const { start, label, weight, prior, unseen } = this.bayes!;
+    let mass = 0;
+    for (let j = 0; j < v.value.length; j++) mass += v.value[j]!;
+    for (let c = 0; c < out.length; c++) out[c] = prior[c]! + unseen[c]! * mass;
+    for (let j = 0; j < v.index.length; j++) {
+      const f = v.index[j]!;
+      const x = v.value[j]!;
+      for (let k = start[f]!, end = start[f + 1]!; k < end; k++) out[label[k]!]! += weight[k]! * x;
+    }
+    softmax(out);
+  }
+
   /** One hidden layer (ReLU) over the same TF-IDF vectors, trained by SGD from a seeded random start. */
   private static trainHidden(vectors: SparseVector[], targets: number[], classes: number, size: number, units: number, seed: number) {
     let s = seed >>> 0 || 1;
@@ -425,8 +567,17 @@ export class LinearModel {
     return model;
   }
 
+  /** Adds `share` of the networks' averaged probabilities of `v` to `p`. */
+  private static addNets(nets: Net[], v: SparseVector, share: number, p: Float64Array): void {
+    for (const net of nets) {
+      LinearModel.hiddenLogits(net, v);
+      softmax(net.out);
+      for (let c = 0; c < p.length; c++) p[c]! += (share / nets.length) * net.out[c]!;
+    }
+  }
+
   /** The hidden-layer scorer's logits for `v`, left in `model.out`; in training, without the `dropped` features. */
-  private static hiddenLogits(model: LinearModel['hidden'][number], v: SparseVector, dropped?: Uint8Array, scale = 1): void {
+  private static hiddenLogits(model: Net, v: SparseVector, dropped?: Uint8Array, scale = 1): void {
     const { units, w1, b1, w2, b2, h, out } = model;
     h.set(b1);
     for (let j = 0; j < v.index.length; j++) {
@@ -469,14 +620,17 @@ export class LinearModel {
     softmax(p);
     if (this.hidden.length) {
       this.scratchLinear.set(p);
-      // The linear model counts as much as all the networks together.
-      const share = 1 / this.hidden.length;
-      for (const net of this.hidden) {
-        LinearModel.hiddenLogits(net, v);
-        softmax(net.out);
-        for (let c = 0; c < p.length; c++) p[c]! += share * net.out[c]!;
+      // A message with no word the word networks know leaves them out; the other shares grow to fill theirs.
+      const words = this.wordNets.length ? this.wordsOf(v) : null;
+      const useWords = words !== null && words.index.length > 0;
+      const total = SHARES.linear + SHARES.nets + (useWords ? SHARES.words : 0) + (this.bayes ? SHARES.bayes : 0);
+      for (let c = 0; c < p.length; c++) p[c]! *= SHARES.linear / total;
+      LinearModel.addNets(this.hidden, v, SHARES.nets / total, p);
+      if (useWords) LinearModel.addNets(this.wordNets, words, SHARES.words / total, p);
+      if (this.bayes) {
+        this.bayesProbabilities(v, this.scratchBayes);
+        for (let c = 0; c < p.length; c++) p[c]! += (SHARES.bayes / total) * this.scratchBayes[c]!;
       }
-      for (let c = 0; c < p.length; c++) p[c]! /= 2;
     }
     const order = topIndices(this.hidden.length ? p : logits, top);
     const lookup = this.lookup;

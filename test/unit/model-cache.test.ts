@@ -112,6 +112,11 @@ describe('saved FAQ models', () => {
     expect(() => LinearModel.restore(outOfRange)).toThrow('do not fit');
     const cutShort = { ...snapshot, arrays: snapshot.arrays.map((a, i) => (i === 5 ? (a as Float32Array).subarray(1) : a)) };
     expect(() => LinearModel.restore(cutShort)).toThrow('do not fit');
+    // With networks: after the rows come each label's examples (four arrays), then the first network's input weights.
+    const withNets = new LinearModel(rows, { hidden: 8 }).snapshot();
+    const w1 = 6 + 4 * withNets.meta.labels.length;
+    const cutNet = { ...withNets, arrays: withNets.arrays.map((a, i) => (i === w1 ? (a as Float32Array).subarray(8) : a)) };
+    expect(() => LinearModel.restore(cutNet)).toThrow('networks do not fit');
   });
 
   it('MODEL_CACHE_DIR names the directory, `off` turns saving off, unset falls back', () => {
