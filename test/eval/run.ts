@@ -192,9 +192,15 @@ if (want('apart')) {
   rows.push({ task: 'Chinese service chats (written apart)', metric: `anger F1 (${anger.positives} positives)`, value: anger.value, n: anger.n, target: '0.65' });
   const complaints = measure('complaints-apart.en.jsonl', (r) => r.complaint === true, (u) => u.complaint, 'en');
   rows.push({ task: 'English tweets to companies (written apart)', metric: `complaint F1 (${complaints.positives} positives)`, value: complaints.value, n: complaints.n, target: '0.78' });
-  const reviews = read('reviews-dev.zh.jsonl');
-  const right = reviews.filter((r) => (understand(String(r.text)).sentiment.score >= 0) === (r.sentiment === 'positive')).length;
-  rows.push({ task: 'Chinese reviews (dev: rules saw it)', metric: 'polarity accuracy', value: pct(right / reviews.length), n: reviews.length, target: '85%' });
+  for (const [file, task] of [
+    ['reviews-apart.zh.jsonl', 'Chinese reviews (written apart)'],
+    ['reviews-dev2.zh.jsonl', 'Chinese reviews (dev: its errors were read)'],
+    ['reviews-dev.zh.jsonl', 'Chinese reviews (dev: rules saw it)'],
+  ] as const) {
+    const reviews = read(file);
+    const right = reviews.filter((r) => (understand(String(r.text)).sentiment.score >= 0) === (r.sentiment === 'positive')).length;
+    rows.push({ task, metric: 'polarity accuracy', value: pct(right / reviews.length), n: reviews.length, target: '85%' });
+  }
 }
 
 const widths = [58, 44, 18, 7, 7];
