@@ -178,18 +178,20 @@ interface TermInfo {
 /**
  * A fixed list of terms, found in one pass over a message: a trie walked from each position, so the cost
  * grows with the message, not with the number of terms (the lexicons hold thousands). Latin terms must
- * stand as whole words; Han terms match anywhere. The trie is flat: nodes are numbers and each edge
- * (node, code unit) → child sits in an open-addressing table of typed arrays, which is read several times
- * faster than a Map per node, and most positions of a message stop at the first lookup.
+ * stand as whole words; Han terms match anywhere. The trie is flat: nodes are numbers, and each node's
+ * children sit side by side in typed arrays, sorted by code unit. Nodes are numbered as terms are added, so
+ * a walk along one term reads neighbouring entries: a few hundred kilobytes in all, where a hash table of
+ * edges took megabytes and missed the cache at nearly every step. Most positions stop at the first lookup.
  */
 export class TermSet {
   /** The root's children by code unit (-1: none). */
   private readonly first = new Int32Array(0x10000).fill(-1);
   /** The term ending at each node, if any. */
   private readonly terms: Array<TermInfo | undefined> = [undefined];
-  /** Other edges, open-addressed by (node, code): slot i holds node, code and child at 4i, 4i+1, 4i+2 (node -1: free), one cache line per probe. */
-  private readonly edges: Int32Array;
-  private readonly mask: number;
+  /** Node n's children are entries childStart[n] to childStart[n + 1] - 1 of childCode (ascending) and childNode. */
+  private readonly childStart: Int32Array;
+  private readonly childCode: Uint16Array;
+  private readonly childNode: Int32Array;
 
   constructor(terms: Iterable<string>) {
     const children: Array<Map<number, number>> = [new Map()];
@@ -212,38 +214,40 @@ export class TermSet {
       const latin = /^[\x00-\x7f]/.test(text);
       this.terms[node] = { text, start: latin && WORD_CHAR.test(text[0]!), end: latin && WORD_CHAR.test(text.at(-1)!) };
     }
-    let capacity = 16;
-    while (capacity < edges.length * 2) capacity *= 2;
-    this.edges = new Int32Array(capacity * 4);
-    for (let i = 0; i < capacity; i++) this.edges[4 * i] = -1;
-    this.mask = capacity - 1;
-    for (const [node, code, child] of edges) {
-      if (node === 0) {
-        this.first[code] = child;
-        continue;
+    for (const [node, code, child] of edges) if (node === 0) this.first[code] = child;
+    this.childStart = new Int32Array(children.length + 1);
+    this.childCode = new Uint16Array(edges.length);
+    this.childNode = new Int32Array(edges.length);
+    let k = 0;
+    children.forEach((byCode, node) => {
+      this.childStart[node] = k;
+      if (node === 0) return;
+      for (const code of [...byCode.keys()].sort((a, b) => a - b)) {
+        this.childCode[k] = code;
+        this.childNode[k++] = byCode.get(code)!;
       }
-      let i = TermSet.slot(node, code) & this.mask;
-      while (this.edges[4 * i] !== -1) i = (i + 1) & this.mask;
-      this.edges[4 * i] = node;
-      this.edges[4 * i + 1] = code;
-      this.edges[4 * i + 2] = child;
-    }
-  }
-
-  private static slot(node: number, code: number): number {
-    return Math.imul(node, 0x9e3779b1) ^ Math.imul(code, 0x85ebca6b);
+    });
+    this.childStart[children.length] = k;
   }
 
   /** The child of `node` by `code`, or -1. */
   private next(node: number, code: number): number {
-    const { edges, mask } = this;
-    let i = TermSet.slot(node, code) & mask;
-    for (;;) {
-      const n = edges[4 * i]!;
-      if (n === -1) return -1;
-      if (n === node && edges[4 * i + 1] === code) return edges[4 * i + 2]!;
-      i = (i + 1) & mask;
+    const { childCode, childNode } = this;
+    let lo = this.childStart[node]!;
+    let hi = this.childStart[node + 1]!;
+    // Most nodes have one child or a few; a common first character (不, 太) has hundreds.
+    if (hi - lo <= 8) {
+      for (; lo < hi; lo++) if (childCode[lo] === code) return childNode[lo]!;
+      return -1;
     }
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const c = childCode[mid]!;
+      if (c === code) return childNode[mid]!;
+      if (c < code) lo = mid + 1;
+      else hi = mid;
+    }
+    return -1;
   }
 
   /** Every occurrence of every term, by position, longer terms first at the same position. */
