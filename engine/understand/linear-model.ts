@@ -30,8 +30,8 @@ const DENSE_UP_TO = 8;
 /** Share of weights kept from which scoring reads them dense (see `keptDense`). */
 const KEPT_DENSE_FROM = 0.5;
 /**
- * From this many examples (and more labels than DENSE_UP_TO) a small one-hidden-layer network is trained
- * beside the linear model and their probabilities averaged: its hidden units combine n-grams, which tells
+ * From this many examples (and more labels than DENSE_UP_TO) small one-hidden-layer networks are trained
+ * beside the linear model and their probabilities mixed (see SHARES): hidden units combine n-grams, which tells
  * near-synonymous labels apart better (Banking77 +0.7 to +1 points over three splits). Small lists, such as
  * a pack's own FAQ, keep the linear model alone: they gain little and it keeps understand() fast.
  */
