@@ -180,8 +180,11 @@ if (want('apart')) {
   };
   const asks = (u: ReturnType<typeof understand>) => u.intent.name === 'request_human';
   for (const [file, task, locale] of [
+    ['handoff-apart2.en.jsonl', 'Asking for a person, en (written apart, 2nd set)', 'en'],
+    ['handoff-apart3.zh.jsonl', 'Asking for a person, zh (written apart, 3rd set)', undefined],
     ['handoff-apart.en.jsonl', 'Asking for a person, en (written apart)', 'en'],
     ['handoff-apart.zh.jsonl', 'Asking for a person, zh (written apart)', undefined],
+    ['handoff-apart2.zh.jsonl', 'Asking for a person, zh (dev: its errors were read)', undefined],
     ['handoff-dev.en.jsonl', 'Asking for a person, en (dev: rules saw it)', 'en'],
     ['handoff-dev.zh.jsonl', 'Asking for a person, zh (dev: rules saw it)', undefined],
   ] as const) {

@@ -232,6 +232,23 @@ describe('asking for a person', () => {
     ['怎么才能转人工？', true],
     ['需要找人工才能办吗？', false],
     ['warren gong here, my bill is wrong', false],
+    // Second Chinese round: someone fetched or handed the phone, Cantonese, emoji, a decision-maker; and
+    // questions whether one is needed, declines with 麻烦, past transfers, thinking the bot was a person.
+    ['把你们值班经理叫来', true],
+    ['你处理不了就把电话交给你们上级', true],
+    ['有冇人工呀？', true],
+    ['😡😡人工！！', true],
+    ['有没有能做主的', true],
+    ['能不能让人给我回个电话', true],
+    ['让负责我们片区的工程师联系我', true],
+    ['我要求主管介入', true],
+    ['转仁工', true],
+    ['开户需要找客户经理吗', false],
+    ['這個要找真人客服才能辦嗎？', false],
+    ['不用麻烦专员回电了，已经好了', false],
+    ['上次转人工等了半小时', false],
+    ['我还以为你是真人呢', false],
+    ['管家电话多少', false],
   ] as const)('%s → %s', (text, asks) => {
     expect(read(text, /[a-z]/i.test(text) ? 'en' : 'zh-CN').intent.name === 'request_human').toBe(asks);
   });
