@@ -1,5 +1,5 @@
 import type { Locale } from '../engine/packs/schema.ts';
-import { countCjk, countLatinLetters, normalize } from '../engine/understand/text.ts';
+import { normalize, scriptCounts } from '../engine/understand/text.ts';
 import { isQuestionText } from '../engine/understand/intent.ts';
 import { maxGrade } from '../engine/understand/index.ts';
 import type { DialogState, Effect, Flow, FlowInput, HandoffReason, StepResult, TicketSummary } from './types.ts';
@@ -30,8 +30,7 @@ export function initialDialog(locale: Locale): DialogState {
 function localeAfter(state: DialogState, input: FlowInput): Locale {
   const u = input.understanding;
   if (input.chosenLocale) return input.chosenLocale;
-  const latin = countLatinLetters(input.text);
-  const han = countCjk(input.text);
+  const { han, latin } = scriptCounts(input.text);
   // A short "hi" or "hello" is enough to tell; a short "ok" mid-conversation is not.
   const enough = han >= 2 || latin >= 6 || (han === 0 && latin >= 2 && u.intent.name === 'greeting');
   if (!enough || u.locale === state.locale) return state.locale;

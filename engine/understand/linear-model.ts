@@ -339,8 +339,16 @@ export class LinearModel {
   }
 
   private static sparsify(dense: Float32Array, classes: number): [Int32Array, Uint16Array, Float32Array] {
+    return LinearModel.rowsOf(dense, classes, (w) => Math.abs(w) >= PRUNE_BELOW, (w) => w);
+  }
+
+  /**
+   * A features × classes matrix as sparse rows (start per feature, then class and value per entry), keeping the
+   * entries `keep` accepts, stored as `value` gives them. The linear model's pruned weights and naive Bayes use it.
+   */
+  private static rowsOf(dense: Float32Array, classes: number, keep: (x: number) => boolean, value: (x: number) => number): [Int32Array, Uint16Array, Float32Array] {
     let kept = 0;
-    for (const w of dense) if (Math.abs(w) >= PRUNE_BELOW) kept++;
+    for (const x of dense) if (keep(x)) kept++;
     const features = dense.length / classes;
     const start = new Int32Array(features + 1);
     const cls = new Uint16Array(kept);
@@ -349,15 +357,23 @@ export class LinearModel {
     for (let f = 0; f < features; f++) {
       start[f] = k;
       for (let c = 0; c < classes; c++) {
-        const w = dense[f * classes + c]!;
-        if (Math.abs(w) >= PRUNE_BELOW) {
-          cls[k] = c;
-          val[k++] = w;
-        }
+        const x = dense[f * classes + c]!;
+        if (!keep(x)) continue;
+        cls[k] = c;
+        val[k++] = value(x);
       }
     }
     start[features] = k;
     return [start, cls, val];
+  }
+
+  /** Adds `v` times sparse rows to `out`, class by class. */
+  private static addRows(start: Int32Array, cls: Uint16Array, weight: Float32Array, v: SparseVector, out: Float64Array): void {
+    for (let j = 0; j < v.index.length; j++) {
+      const f = v.index[j]!;
+      const x = v.value[j]!;
+      for (let k = start[f]!, end = start[f + 1]!; k < end; k++) out[cls[k]!]! += weight[k]! * x;
+    }
   }
 
   /** Sparse rows as a dense matrix, or null when too few weights were kept for that to pay. */
@@ -373,12 +389,7 @@ export class LinearModel {
     if (this.dense) return LinearModel.denseScores(this.dense, this.bias, v, out);
     if (this.keptDense) return LinearModel.denseScores(this.keptDense, this.bias, v, out);
     out.set(this.bias);
-    const { rowStart, rowClass, rowWeight } = this;
-    for (let j = 0; j < v.index.length; j++) {
-      const f = v.index[j]!;
-      const x = v.value[j]!;
-      for (let k = rowStart[f]!, end = rowStart[f + 1]!; k < end; k++) out[rowClass[k]!]! += rowWeight[k]! * x;
-    }
+    LinearModel.addRows(this.rowStart, this.rowClass, this.rowWeight, v, out);
   }
 
   /** Dense scoring: in training, and for small or dense models. */
@@ -470,22 +481,7 @@ export class LinearModel {
         totals[c]! += v.value[j]!;
       }
     });
-    let kept = 0;
-    for (const n of counts) if (n > 0) kept++;
-    const start = new Int32Array(size + 1);
-    const label = new Uint16Array(kept);
-    const weight = new Float32Array(kept);
-    let k = 0;
-    for (let f = 0; f < size; f++) {
-      start[f] = k;
-      for (let c = 0; c < classes; c++) {
-        const n = counts[f * classes + c]!;
-        if (n <= 0) continue;
-        label[k] = c;
-        weight[k++] = Math.log1p(n / BAYES_SMOOTHING);
-      }
-    }
-    start[size] = k;
+    const [start, label, weight] = LinearModel.rowsOf(counts, classes, (n) => n > 0, (n) => Math.log1p(n / BAYES_SMOOTHING));
     const unseen = Float64Array.from(totals, (t) => Math.log(BAYES_SMOOTHING / (t + BAYES_SMOOTHING * size)));
     for (let c = 0; c < classes; c++) prior[c] = Math.log(prior[c]! / vectors.length);
     return { start, label, weight, prior, unseen };
@@ -497,11 +493,7 @@ export class LinearModel {
     let mass = 0;
     for (let j = 0; j < v.value.length; j++) mass += v.value[j]!;
     for (let c = 0; c < out.length; c++) out[c] = prior[c]! + unseen[c]! * mass;
-    for (let j = 0; j < v.index.length; j++) {
-      const f = v.index[j]!;
-      const x = v.value[j]!;
-      for (let k = start[f]!, end = start[f + 1]!; k < end; k++) out[label[k]!]! += weight[k]! * x;
-    }
+    LinearModel.addRows(start, label, weight, v, out);
     softmax(out);
   }
 

@@ -16,16 +16,6 @@ for (const entry of TS_CHARACTERS.split('|')) {
 const CHANGED_UNIT = new Uint8Array(0x10000);
 for (const trad of T2S.keys()) if (trad.length === 1) CHANGED_UNIT[trad.charCodeAt(0)] = 1;
 
-/** Characters that only occur in traditional script: their presence marks zh-TW text. */
-export function traditionalCount(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (isHanCode(c) && CHANGED_UNIT[c]) n++;
-  }
-  return n;
-}
-
 /** Words OpenCC writes with the character unchanged in traditional script, from this many on it is an ordinary one. */
 const KEPT_IN_TRADITIONAL_WORDS = 10;
 
@@ -72,15 +62,13 @@ for (const ch of SIMPLIFIED_ONLY) SIMPLIFIED_UNIT[ch.charCodeAt(0)] = 1;
 
 /** Characters that only occur in simplified script: their presence marks zh-CN text. */
 export function simplifiedCount(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (isHanCode(c) && SIMPLIFIED_UNIT[c]) n++;
-  }
-  return n;
+  return scriptCounts(text).simplified;
 }
 
-/** What a text is written in, counted in one pass: Han characters, Latin letters, traditional-only and simplified-only Han. */
+/**
+ * What a text is written in, counted in one pass: Han characters, Latin letters, and Han characters found only
+ * in traditional script (T2S changes them) or only in simplified script.
+ */
 export function scriptCounts(text: string): { han: number; latin: number; traditional: number; simplified: number } {
   let han = 0;
   let latin = 0;
@@ -130,15 +118,6 @@ const isHanCode = (c: number) => (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 &&
 export function countCjk(text: string): number {
   let n = 0;
   for (let i = 0; i < text.length; i++) if (isHanCode(text.charCodeAt(i))) n++;
-  return n;
-}
-
-export function countLatinLetters(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i) | 0x20;
-    if (c >= 97 && c <= 122) n++;
-  }
   return n;
 }
 
