@@ -7,6 +7,7 @@ import type { Store } from './store.ts';
 import { AppError, isAppError } from './errors.ts';
 import { createRenderer, type Renderer } from './i18n.ts';
 import { createUnderstander, type Understand } from './understand/index.ts';
+import type { SentenceEncoder } from './understand/sentence-encoder.ts';
 import { createKeyedQueue } from './turn/keyed-queue.ts';
 import { orderedId } from './ids.ts';
 import { createOutbox } from './turn/outbox.ts';
@@ -30,6 +31,8 @@ export interface EngineOptions {
   understand?: Understand;
   /** Where learned FAQ models are saved between starts (see understand/model-cache.ts); none by default. */
   modelCache?: string | false;
+  /** For a large English FAQ (see `encoderFor`): the sentence encoder it learns with. */
+  encoder?: SentenceEncoder | undefined;
   /** How often failed effects are retried, in ms; 0 turns the timer off (tests drive `drain`). */
   retryEveryMs?: number;
   /** Deadline alarms (and later callbacks). Without one, schedule effects wait for a process that has one. */
@@ -55,7 +58,7 @@ export function createEngine(o: EngineOptions) {
   const now = o.now ?? (() => new Date());
   const channels = new Map((o.channels ?? []).map((c) => [c.name, c]));
   const render: Renderer = createRenderer(o.pack);
-  const understand = o.understand ?? createUnderstander(o.pack, { modelCache: o.modelCache ?? false });
+  const understand = o.understand ?? createUnderstander(o.pack, { modelCache: o.modelCache ?? false, encoder: o.encoder });
   const events = new EventEmitter();
   // The agent queue's heartbeat in the log: ids and reasons only, never what the customer wrote.
   events.on('handoff', (d: { conversationId: string; reason: string; ticketId: string | null }) => o.log.info(d, 'conversation handed to the human queue'));

@@ -15,12 +15,17 @@ import { reportConnectionErrors, type RedisClient } from '../adapters/store/redi
 import { createHub } from '../adapters/web-chat/hub.ts';
 import { createWebChannel } from '../adapters/web-chat/channel.ts';
 import { serviceModelCache } from './understand/model-cache.ts';
+import type { SentenceEncoder } from './understand/sentence-encoder.ts';
 
 /** Everything the server needs, built from configuration; `serve` and the tests share it. */
 export function buildService(
   config: Config,
   log: Logger,
-  overrides: { now?: () => Date; store?: Store; env?: Readonly<Record<string, string | undefined>>; channels?: readonly ChannelDefinition[] } = {},
+  overrides: {
+    now?: () => Date; store?: Store; env?: Readonly<Record<string, string | undefined>>; channels?: readonly ChannelDefinition[];
+    /** From `encoderFor(pack)`, loaded before: building the service is synchronous. */
+    encoder?: SentenceEncoder | undefined;
+  } = {},
 ) {
   const pack = loadPack(config.BOT);
   const store = overrides.store ?? openStore(config);
@@ -43,6 +48,7 @@ export function buildService(
     channels: [createWebChannel(hub), ...enabled.channels],
     ...(smsFallback ? { smsFallback } : {}),
     modelCache: serviceModelCache(config),
+    encoder: overrides.encoder,
     now,
   });
   const dataDir = resolve(config.DATA_DIR);

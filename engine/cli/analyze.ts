@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { AppError } from '../errors.ts';
 import { loadPack } from '../packs/load.ts';
 import { FaqFile, LOCALES, type FaqEntry, type Locale } from '../packs/schema.ts';
-import { createUnderstander, type Understand } from '../understand/index.ts';
+import { createUnderstander, encoderFor, type Understand } from '../understand/index.ts';
 import { DEFAULT_MODEL_CACHE, modelCacheDir } from '../understand/model-cache.ts';
 import type { Understanding, UnderstandContext } from '../understand/types.ts';
 import { parseArgs } from './args.ts';
@@ -202,8 +202,10 @@ export async function analyze(argv: string[]): Promise<void> {
   const pack = loadPack(String(args.bot ?? process.env.BOT ?? 'power-utility'));
   // One array for every locale: the understander indexes each distinct array once.
   // A large --faq list is learned once and loaded from the model cache on later runs (MODEL_CACHE_DIR=off: never saved).
-  const understand = createUnderstander(entries ? { ...pack, faq: { 'zh-CN': entries, 'zh-TW': entries, en: entries } } : pack, {
+  const faqPack = entries ? { ...pack, faq: { 'zh-CN': entries, 'zh-TW': entries, en: entries } } : pack;
+  const understand = createUnderstander(faqPack, {
     modelCache: modelCacheDir(process.env.MODEL_CACHE_DIR, DEFAULT_MODEL_CACHE),
+    encoder: await encoderFor(faqPack),
   });
 
   stdout.on('error', (err: NodeJS.ErrnoException) => {

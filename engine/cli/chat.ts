@@ -11,6 +11,7 @@ import { openStore } from '../open-store.ts';
 import type { OutboundMessage } from '../domain.ts';
 import { parseArgs } from './args.ts';
 import { serviceModelCache } from '../understand/model-cache.ts';
+import { encoderFor } from '../understand/index.ts';
 
 export const TERMINAL_CHANNEL = 'terminal';
 
@@ -26,10 +27,12 @@ export async function chat(argv: string[]): Promise<void> {
   const locale = args.locale ? Locale.parse(args.locale) : undefined;
   const user = String(args.user ?? `cli-${userInfo().username}`);
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const pack = loadPack(config.BOT);
   const engine = createEngine({
-    pack: loadPack(config.BOT),
+    pack,
     store: openStore(config),
     modelCache: serviceModelCache(config),
+    encoder: await encoderFor(pack),
     log,
     channels: [
       {

@@ -2,11 +2,13 @@ import { serve as listen } from '@hono/node-server';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { buildService } from '../service.ts';
+import { loadPack } from '../packs/load.ts';
+import { encoderFor } from '../understand/index.ts';
 
 export async function serve(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL);
-  const service = buildService(config, log);
+  const service = buildService(config, log, { encoder: await encoderFor(loadPack(config.BOT)) });
   await service.engine.start();
   const server = listen({ fetch: service.app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     const channels = [...service.engine.channels.values()].map((c) => (c.webhook ? `${c.name} ${c.path ?? `/webhooks/${c.name}`}` : c.name));

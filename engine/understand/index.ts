@@ -6,7 +6,8 @@ import { INTENT_TERMS, classifyIntent } from './intent.ts';
 import { featurize } from './features.ts';
 import { affectReaderFor } from './affect.ts';
 import { loadLabelled, type LabelledExample } from './labelled.ts';
-import { LinearModel } from './linear-model.ts';
+import { LinearModel, usesEncoder } from './linear-model.ts';
+import { loadSentenceEncoder, type SentenceEncoder } from './sentence-encoder.ts';
 import { cachedModel } from './model-cache.ts';
 import { featureRow } from './vocabulary.ts';
 import { TermSet, firstOccurrences, countCjk, normalize, scriptCounts } from './text.ts';
@@ -84,6 +85,23 @@ export interface UnderstanderOptions {
   labelled?: LabelledExample[];
   /** Directory to save learned FAQ models in and load them from on the next start (see model-cache.ts); none by default. */
   modelCache?: string | false;
+  /** The sentence encoder large English FAQ lists learn with (see `encoderFor`); without it they learn without. */
+  encoder?: SentenceEncoder | undefined;
+}
+
+const faqRows = (entries: NonNullable<Pack['faq'][Locale]>) => distinct(entries.flatMap((e) => e.questions.map((q) => ({ label: e.id, text: normalize(q) }))));
+
+/**
+ * The sentence encoder when one of the pack's FAQ lists is large and English enough to gain from it (see
+ * `usesEncoder`), else undefined: loading it takes a second and 30 MB that small lists do not need.
+ */
+export async function encoderFor(pack: Pack): Promise<SentenceEncoder | undefined> {
+  const lists = new Set(Object.values(pack.faq).filter((e) => e?.length));
+  const wanted = [...lists].some((entries) => {
+    const rows = faqRows(entries!);
+    return usesEncoder(rows.map((r) => r.text), new Set(rows.map((r) => r.label)).size);
+  });
+  return wanted ? loadSentenceEncoder() : undefined;
 }
 
 /** FAQ lists this large take long enough to learn that a saved model is worth loading instead. */
@@ -98,8 +116,9 @@ export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}
     if (!entries?.length) continue;
     let model = faqModels.get(entries);
     if (!model) {
-      const rows = distinct(entries.flatMap((e) => e.questions.map((q) => ({ label: e.id, text: normalize(q) }))));
-      model = options.modelCache && rows.length >= CACHE_FROM ? cachedModel(options.modelCache, rows) : new LinearModel(rows);
+      const rows = faqRows(entries);
+      const train = options.encoder ? { encoder: options.encoder } : {};
+      model = options.modelCache && rows.length >= CACHE_FROM ? cachedModel(options.modelCache, rows, train) : new LinearModel(rows, train);
       faqModels.set(entries, model);
     }
     faqModel.set(locale, model);
@@ -178,12 +197,12 @@ export function createUnderstander(pack: Pack, options: UnderstanderOptions = {}
     }
 
     const faqModelHere = faqFor(locale);
-    const faqBest = faqModelHere?.predictRow(features, 1)[0];
+    const faqBest = faqModelHere?.predictRow(features, 1, norm)[0];
     const faq = faqBest && faqBest.score >= FAQ_FLOOR ? { id: faqBest.label, score: round(faqBest.score) } : null;
     // Runners-up only matter when the best match is unsure: the rest of the time they are not looked for.
     const unsure = faq !== null && faq.score < pack.thresholds.faqAnswer;
     const faqCandidates = !faq ? [] : !unsure ? [faq]
-      : faqModelHere!.predictRow(features, 3).filter((p) => p.score >= CANDIDATE_FLOOR).map((p) => ({ id: p.label, score: round(p.score) }));
+      : faqModelHere!.predictRow(features, 3, norm).filter((p) => p.score >= CANDIDATE_FLOOR).map((p) => ({ id: p.label, score: round(p.score) }));
 
     const entities = extractEntities(text, { pack, today: context.today }, norm);
     const intent = classifyIntent({

@@ -1,4 +1,6 @@
-import { featurize, featurizeKept } from './features.ts';
+import { LATIN_TEXT, featurize, featurizeKept } from './features.ts';
+import { embeddingProbabilities, trainEmbeddingClassifier, type EmbeddingClassifier } from './embedding-classifier.ts';
+import type { SentenceEncoder } from './sentence-encoder.ts';
 import { Vocabulary, featureRow, type FeatureRow, type SparseVector } from './vocabulary.ts';
 
 export interface Prediction {
@@ -19,6 +21,8 @@ export interface TrainOptions {
   seed?: number;
   /** Hidden units of the second, nonlinear scorer (0: none); by default only for large FAQ lists (see HIDDEN_FROM). */
   hidden?: number;
+  /** A sentence encoder for large English lists (see `usesEncoder`); without one the model learns the same, less its member. */
+  encoder?: SentenceEncoder;
 }
 
 // Fitted by logistic regression of "top label right and message in scope" on z, over CLINC150 validation
@@ -55,13 +59,37 @@ const WORD_NETS = 2;
 const BAYES_SMOOTHING = 0.01;
 /** Shares of the joint probability (with networks): the linear model, the networks, the word networks, naive Bayes. */
 const SHARES = { linear: 0.3, nets: 0.25, words: 0.25, bayes: 0.2 };
+/**
+ * With a sentence encoder (large English lists only), the joint probability is reweighed by the encoder
+ * member's, geometrically with this weight: Banking77, five folds, 91.7 → 92.7 % (every fold better).
+ */
+const ENCODER_WEIGHT = 0.25;
+/**
+ * Only messages the n-gram models are unsure of are embedded (their best label's joint probability under
+ * this): a fifth of Banking77's, with the same accuracy as embedding all. Embedding costs milliseconds.
+ */
+const ENCODER_BELOW = 0.8;
+/** Share of examples without Han characters from which a list counts as English, for the (English) encoder. */
+const ENGLISH_SHARE = 0.9;
+
+/** Whether a list of examples this size and script is learned with a sentence encoder when one is at hand. */
+export function usesEncoder(texts: readonly string[], labels: number): boolean {
+  if (texts.length < HIDDEN_FROM || labels <= DENSE_UP_TO) return false;
+  let english = 0;
+  for (const t of texts) if (!/[\u3400-\u9fff]/.test(t)) english++;
+  return english >= ENGLISH_SHARE * texts.length;
+}
 
 /** The arrays a saved model is made of, in the order `snapshot` lists them. */
 export type ModelArray = Int32Array | Float32Array | Float64Array | Uint16Array | Uint8Array;
 
 /** A learned model as plain data: scalars and labels in `meta`, weights in `arrays` (see model-cache.ts). */
 export interface ModelSnapshot {
-  meta: { labels: string[]; unseenIdf: number; typicalLogit: number; dense: boolean; hiddenUnits: number[]; wordUnits: number[]; bayes: boolean };
+  meta: {
+    labels: string[]; unseenIdf: number; typicalLogit: number; dense: boolean; hiddenUnits: number[]; wordUnits: number[]; bayes: boolean;
+    /** The encoder the encoder member learned from (its `name`), if any. */
+    encoder?: string | undefined;
+  };
   arrays: ModelArray[];
 }
 
@@ -145,6 +173,10 @@ export class LinearModel {
    */
   private bayes: { start: Int32Array; label: Uint16Array; weight: Float32Array; prior: Float64Array; unseen: Float64Array } | null = null;
   private readonly scratchBayes: Float64Array;
+  /** The encoder member and its encoder (null when the list does not use one or the encoder is not loaded). */
+  private encoded: { encoder: SentenceEncoder; classifier: EmbeddingClassifier; name: string } | null = null;
+  /** understand() asks for the top label, then for candidates, of the same message: it is embedded once. */
+  private lastEmbedded: { text: string; vector: Float32Array } | null = null;
 
   /** Learns from texts (already normalised); pass `shared` to reuse another model's vocabulary and vectors. */
   constructor(data: Array<{ text: string; label: string }>, options: TrainOptions = {}, shared?: { vocabulary: Vocabulary; vectors: SparseVector[] }) {
@@ -194,6 +226,11 @@ export class LinearModel {
         for (let n = 0; n < WORD_NETS; n++) this.wordNets.push(LinearModel.trainHidden(wordVectors, wordTargets, this.labels.length, wordCount, units, (options.seed ?? 7) + 1000 * n));
       }
       this.bayes = LinearModel.trainBayes(vectors, targets, this.labels.length, this.vocabulary.size);
+      const encoder = options.encoder;
+      if (encoder && usesEncoder(data.map((d) => d.text), this.labels.length)) {
+        const classifier = trainEmbeddingClassifier(encoder.embed(data.map((d) => d.text)), targets, this.labels.length, options.seed ?? 7);
+        this.encoded = { encoder, classifier, name: encoder.name };
+      }
     }
     // A handful of classes scores fastest dense; many classes are mostly zeros, so they go sparse.
     if (this.labels.length <= DENSE_UP_TO) this.dense = dense;
@@ -222,6 +259,7 @@ export class LinearModel {
       hiddenUnits: this.hidden.map((n) => n.units),
       wordUnits: this.wordNets.map((n) => n.units),
       bayes: this.bayes !== null,
+      encoder: this.encoded?.name,
     };
     const arrays: ModelArray[] = [this.vocabulary.hashes, this.vocabulary.idf, this.bias];
     arrays.push(...(this.dense ? [this.dense] : [this.rowStart, this.rowClass, this.rowWeight]));
@@ -230,11 +268,15 @@ export class LinearModel {
     if (this.wordNets.length) arrays.push(this.wordIndex);
     for (const n of this.wordNets) arrays.push(n.w1, n.b1, n.w2, n.b2);
     if (this.bayes) arrays.push(this.bayes.start, this.bayes.label, this.bayes.weight, this.bayes.prior, this.bayes.unseen);
+    if (this.encoded) arrays.push(this.encoded.classifier.weights, this.encoded.classifier.bias);
     return { meta, arrays };
   }
 
-  /** The model a `snapshot` was taken of. Throws when the snapshot does not fit together (a damaged file). */
-  static restore({ meta, arrays }: ModelSnapshot): LinearModel {
+  /**
+   * The model a `snapshot` was taken of. Throws when the snapshot does not fit together (a damaged file).
+   * A model saved with an encoder member uses it only when given that same encoder.
+   */
+  static restore({ meta, arrays }: ModelSnapshot, encoder?: SentenceEncoder): LinearModel {
     let at = 0;
     const next = <T extends ModelArray>(type: new (n: number) => T): T => {
       const a = arrays[at++];
@@ -275,6 +317,13 @@ export class LinearModel {
     fields.bayes = meta.bayes
       ? { start: next(Int32Array), label: next(Uint16Array), weight: next(Float32Array), prior: next(Float64Array), unseen: next(Float64Array) }
       : null;
+    fields.lastEmbedded = null;
+    fields.encoded = null;
+    if (meta.encoder) {
+      const classifier = { weights: next(Float32Array), bias: next(Float64Array) };
+      if (classifier.bias.length !== classes || classifier.weights.length % classes !== 0) throw new Error('saved model: encoder member does not fit its labels');
+      if (encoder?.name === meta.encoder && classifier.weights.length === classes * encoder.dimension) fields.encoded = { encoder, classifier, name: meta.encoder };
+    }
     if (at !== arrays.length || (fields.bias as Float64Array).length !== classes) throw new Error('saved model: arrays do not fit its labels');
     // Sparse rows index arrays by what they hold: rows that do not fit would read or write past their ends.
     const fits = (start: Int32Array, cls: Uint16Array, weight: Float32Array) =>
@@ -468,6 +517,17 @@ export class LinearModel {
     return { index: index.subarray(0, n), value: value.subarray(0, n), coverage: v.coverage, scripts: v.scripts };
   }
 
+  /** Reweighs the joint probabilities `p` by the encoder member's, geometrically (see ENCODER_WEIGHT). */
+  private addEncoder(text: string, p: Float64Array): void {
+    const { encoder, classifier } = this.encoded!;
+    if (this.lastEmbedded?.text !== text) this.lastEmbedded = { text, vector: encoder.embed([text])[0]! };
+    const q = this.scratchBayes;
+    embeddingProbabilities(classifier, this.lastEmbedded.vector, q);
+    let total = 0;
+    for (let c = 0; c < p.length; c++) total += p[c] = Math.exp((1 - ENCODER_WEIGHT) * Math.log(p[c]! + 1e-12) + ENCODER_WEIGHT * Math.log(q[c]! + 1e-12));
+    for (let c = 0; c < p.length; c++) p[c]! /= total;
+  }
+
   /** Multinomial naive Bayes over the TF-IDF vectors, stored sparse (see `bayes`). */
   private static trainBayes(vectors: SparseVector[], targets: number[], classes: number, size: number) {
     const counts = new Float32Array(size * classes);
@@ -592,7 +652,7 @@ export class LinearModel {
   }
 
   predict(norm: string, top = 3): Prediction[] {
-    return this.predictRow(featureRow(featurize(norm)), top);
+    return this.predictRow(featureRow(featurize(norm)), top, norm);
   }
 
   /**
@@ -601,7 +661,7 @@ export class LinearModel {
    * relative to a typical winning logit in training), how close the nearest taught example is, and how much of
    * the message is made of features the model has ever seen (an out-of-scope message is mostly new words).
    */
-  predictRow(row: FeatureRow, top = 3): Prediction[] {
+  predictRow(row: FeatureRow, top = 3, text?: string): Prediction[] {
     const v = this.vocabulary.query(row);
     // Digits alone ("13912345678") are an answer to some question, never a question of their own.
     if (v.index.length === 0 || this.labels.length === 0 || row.scripts === 0) return [];
@@ -623,6 +683,7 @@ export class LinearModel {
         this.bayesProbabilities(v, this.scratchBayes);
         for (let c = 0; c < p.length; c++) p[c]! += (SHARES.bayes / total) * this.scratchBayes[c]!;
       }
+      if (this.encoded && text !== undefined && row.scripts === LATIN_TEXT && Math.max(...p) < ENCODER_BELOW) this.addEncoder(text, p);
     }
     const order = topIndices(this.hidden.length ? p : logits, top);
     const lookup = this.lookup;

@@ -13,7 +13,7 @@ const MAGIC = 'INTAKEM1';
 const KEEP_FILES = 8;
 const here = dirname(fileURLToPath(import.meta.url));
 /** The code a saved model depends on: features, vocabulary and the learner. */
-const SOURCES = ['features.ts', 'vocabulary.ts', 'linear-model.ts'];
+const SOURCES = ['features.ts', 'vocabulary.ts', 'linear-model.ts', 'embedding-classifier.ts', 'sentence-pieces.ts', 'sentence-encoder.ts'];
 let codeHash: string | undefined;
 
 const TYPES = { Int32Array, Float32Array, Float64Array, Uint16Array, Uint8Array } as const;
@@ -35,7 +35,8 @@ export function modelCacheDir(setting: string | undefined, fallback: string): st
 
 function keyOf(data: Array<{ text: string; label: string }>, options: TrainOptions): string {
   codeHash ??= SOURCES.reduce((h, f) => h.update(readFileSync(join(here, f))), createHash('sha256')).digest('hex');
-  const h = createHash('sha256').update(codeHash).update(JSON.stringify(options));
+  // The encoder by name: a model learned without one (or with another) is another model.
+  const h = createHash('sha256').update(codeHash).update(JSON.stringify({ ...options, encoder: options.encoder?.name }));
   for (const d of data) h.update(d.label).update('\u0000').update(d.text).update('\u0001');
   return h.digest('hex').slice(0, 32);
 }
@@ -93,7 +94,7 @@ export function decodeSnapshot(bytes: Buffer): ModelSnapshot {
 export function cachedModel(dir: string, data: Array<{ text: string; label: string }>, options: TrainOptions = {}): LinearModel {
   const file = join(dir, `${keyOf(data, options)}.model`);
   try {
-    return LinearModel.restore(decodeSnapshot(readFileSync(file)));
+    return LinearModel.restore(decodeSnapshot(readFileSync(file)), options.encoder);
   } catch {
     // Missing (first start), damaged or from another format: learn it again.
   }
