@@ -61,7 +61,8 @@ const BAYES_SMOOTHING = 0.01;
 const SHARES = { linear: 0.3, nets: 0.25, words: 0.25, bayes: 0.2 };
 /**
  * With a sentence encoder (large English lists only), the joint probability is reweighed by the encoder
- * member's, geometrically with this weight: Banking77, five folds, 91.7 → 92.7 % (every fold better).
+ * member's, geometrically with this weight: Banking77, five folds, 91.7 → 92.5 % (every fold better, +0.2
+ * to +1.6); 0.2 and 0.3 do the same. CLINC150 in scope 93.0 → 94.9 %, out-of-scope AUROC unchanged.
  */
 const ENCODER_WEIGHT = 0.25;
 /**
@@ -521,6 +522,7 @@ export class LinearModel {
   private addEncoder(text: string, p: Float64Array): void {
     const { encoder, classifier } = this.encoded!;
     if (this.lastEmbedded?.text !== text) this.lastEmbedded = { text, vector: encoder.embed([text])[0]! };
+    // Naive Bayes has been added by now: its scratch array is free.
     const q = this.scratchBayes;
     embeddingProbabilities(classifier, this.lastEmbedded.vector, q);
     let total = 0;

@@ -21,6 +21,7 @@ const NAME = 'use-lite-en-1';
 const SCOPE = 'module_apply_default/Encoder_en/';
 /** The encoder reads at most this many pieces of a text (its graph's own limit). */
 const MAX_PIECES = 128;
+const DIMENSION = 512;
 /** Texts embedded in one call of the graph: batches amortise its per-call cost (11 ms alone, 5 ms each in 32). */
 const BATCH = 32;
 
@@ -96,12 +97,12 @@ async function load(): Promise<SentenceEncoder> {
     });
     const flat = out.dataSync() as Float32Array;
     out.dispose();
-    return ids.map((_, b) => flat.slice(b * 512, (b + 1) * 512));
+    return ids.map((_, b) => flat.slice(b * DIMENSION, (b + 1) * DIMENSION));
   };
 
   return {
     name: NAME,
-    dimension: 512,
+    dimension: DIMENSION,
     embed(texts) {
       // Batched by length: a batch is padded to its longest text, and the padding costs as much as pieces.
       const ids = texts.map(idsOf);
