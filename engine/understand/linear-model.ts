@@ -1,6 +1,7 @@
 import { LATIN_TEXT, featurize, featurizeKept } from './features.ts';
 import { embeddingProbabilities, trainEmbeddingClassifier, type EmbeddingClassifier } from './embedding-classifier.ts';
 import type { SentenceEncoder } from './sentence-encoder.ts';
+import { countCjk } from './text.ts';
 import { Vocabulary, featureRow, type FeatureRow, type SparseVector } from './vocabulary.ts';
 
 export interface Prediction {
@@ -77,7 +78,7 @@ const ENGLISH_SHARE = 0.9;
 export function usesEncoder(texts: readonly string[], labels: number): boolean {
   if (texts.length < HIDDEN_FROM || labels <= DENSE_UP_TO) return false;
   let english = 0;
-  for (const t of texts) if (!/[\u3400-\u9fff]/.test(t)) english++;
+  for (const t of texts) if (countCjk(t) === 0) english++;
   return english >= ENGLISH_SHARE * texts.length;
 }
 
