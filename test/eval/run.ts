@@ -183,6 +183,7 @@ if (want('apart')) {
   for (const [file, task, locale] of [
     ['handoff-apart2.en.jsonl', 'Asking for a person, en (written apart, 2nd set)', 'en'],
     ['handoff-apart3.zh.jsonl', 'Asking for a person, zh (written apart, 3rd set)', undefined],
+    ['handoff-apart4.zh.jsonl', 'Asking for a person, zh (written apart, 4th set)', undefined],
     ['handoff-apart.en.jsonl', 'Asking for a person, en (written apart)', 'en'],
     ['handoff-apart.zh.jsonl', 'Asking for a person, zh (written apart)', undefined],
     ['handoff-apart2.zh.jsonl', 'Asking for a person, zh (dev: its errors were read)', undefined],
