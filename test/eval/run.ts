@@ -185,8 +185,8 @@ if (want('apart')) {
     ['handoff-apart3.zh.jsonl', 'Asking for a person, zh (written apart, 3rd set)', undefined],
     ['handoff-apart4.zh.jsonl', 'Asking for a person, zh (written apart, 4th set)', undefined],
     ['handoff-apart.en.jsonl', 'Asking for a person, en (written apart)', 'en'],
-    ['handoff-apart.zh.jsonl', 'Asking for a person, zh (written apart)', undefined],
-    ['handoff-apart2.zh.jsonl', 'Asking for a person, zh (dev: its errors were read)', undefined],
+    ['handoff-apart.zh.jsonl', 'Asking for a person, zh (1st set; dev, errors read)', undefined],
+    ['handoff-apart2.zh.jsonl', 'Asking for a person, zh (2nd set; dev, errors read)', undefined],
     ['handoff-dev.en.jsonl', 'Asking for a person, en (dev: rules saw it)', 'en'],
     ['handoff-dev.zh.jsonl', 'Asking for a person, zh (dev: rules saw it)', undefined],
   ] as const) {

@@ -250,6 +250,29 @@ describe('asking for a person', () => {
     ['上次转人工等了半小时', false],
     ['我还以为你是真人呢', false],
     ['管家电话多少', false],
+    // Third Chinese round: more titles (话务员, 坐席, 行长, 话事人, 小二), 与 beside 跟/和, someone arranged to ring
+    // back, a department put through to, zhuyin and half-pinyin slips; and staff arranged, met or declined.
+    ['帮我接一下话务员', true],
+    ['坐席！', true],
+    ['能不能安排个人给我回个电话', true],
+    ['我要同話事嘅人講', true],
+    ['轉人啦唔該', true],
+    ['帮我转接售后', true],
+    ['我想跟你们行长反映一下', true],
+    ['这笔是银行长期贷款吗', false],
+    ['有木有人工', true],
+    ['人工ㄉ客服在哪', true],
+    ['转接ren工', true],
+    ['可以安排客服与我电话沟通吗', true],
+    ['我要跟人工核对一下账单', true],
+    ['不用让经理联系我了', false],
+    ['我不想跟人说话，直接告诉我步骤', false],
+    ['刚刚跟人工聊完了，再问一句', false],
+    ['已经有专员在跟进了', false],
+    ['这是你们客服打给我的吗', false],
+    ['短信让我加客服微信，是真的吗', false],
+    ['变压器冒烟了，快派抢修的人来', false],
+    ['请派工程师来看看', false],
   ] as const)('%s → %s', (text, asks) => {
     expect(read(text, /[a-z]/i.test(text) ? 'en' : 'zh-CN').intent.name === 'request_human').toBe(asks);
   });
