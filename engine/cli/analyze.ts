@@ -24,7 +24,8 @@ Writes one JSON object per input line, in order, to stdout: the analysis, or {"l
 A FAQ of 1,000 questions or more is learned once and saved in node_modules/.cache/intake-models
 (or $MODEL_CACHE_DIR; MODEL_CACHE_DIR=off never saves); later runs with the same list load it.
 An English FAQ of 2,000 questions or more also learns from a sentence encoder that embeds every
-question: the first run takes about a minute per 8,000 questions, later runs load the saved model.`;
+question, on every core the machine has: the first run takes about half a minute per 8,000 questions
+on two cores, later runs load the saved model.`;
 
 const MAX_TEXT = 4000;
 /** A raw line this long cannot hold a valid message even JSON-escaped; it is skipped without being buffered. */
