@@ -154,6 +154,8 @@ export async function platformHuman(deps: AgentDeps, conv: Conversation, channel
     line = { at: now, type: 'agent_message', by: 'agent', message: event.text!, data: { channel } };
   } else {
     line = { at: now, type: 'note', by: 'system', message: event.type === 'human_ended' ? 'platform agent ended the session' : 'taken by a platform agent', data: { channel } };
+    // Applied once: a stale one replayed later would undo what happened since (hand our agent's chat to the bot).
+    if (event.messageId) commit.dedupe = { key: `${channel}:${event.messageId}`, record: { conversationId: conv.id, n: conv.messageCount, replies: [], status: dialog.status } };
   }
   const ticket = conv.dialog.ticketId ? await deps.store.getTicket(conv.dialog.ticketId) : null;
   if (ticket) {

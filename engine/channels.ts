@@ -109,7 +109,10 @@ export interface ChannelEvent {
   channelUserId: string;
   type: 'opted_out' | 'opted_in' | 'blocked' | 'human_took_over' | 'human_message' | 'human_ended';
   at: string;
-  /** human_message: what the platform's agent wrote, and the platform's id for it (a redelivery carries the same). */
+  /**
+   * human_message: what the platform's agent wrote. messageId: the platform's id for it, or for a session
+   * change (human_took_over, human_ended) where the platform gives one; a redelivery carries the same.
+   */
   text?: string;
   messageId?: string;
   /** Where it falls among the delivery's messages: before messages[before]; absent, before them all. */

@@ -166,7 +166,9 @@ export function createWecomKf(cfg: WecomKfConfig, deps: ChannelDeps): ChannelAda
     const e = item.event;
     if (item.origin !== ORIGIN_EVENT || item.msgtype !== 'event' || !e || e.event_type !== 'session_status_change') return null;
     if (typeof e.external_userid !== 'string' || !e.external_userid || typeof e.change_type !== 'number') return null;
-    return { channelUserId: e.external_userid, type: e.change_type === CHANGE_ENDED ? 'human_ended' : 'human_took_over', at, before };
+    // Its msgid too: a redelivered callback pulls it again, and the engine must not apply it twice.
+    const id = typeof item.msgid === 'string' && item.msgid ? { messageId: item.msgid } : {};
+    return { channelUserId: e.external_userid, type: e.change_type === CHANGE_ENDED ? 'human_ended' : 'human_took_over', at, before, ...id };
   }
 
   function toMessage(item: KfItem): InboundMessage | null {

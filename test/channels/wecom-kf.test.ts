@@ -275,9 +275,10 @@ describe('wecom-kf adapter', () => {
       const r = await kf.webhook!(req(d));
       expect(r.messages.map((m) => m.text)).toEqual(['hello?', 'my bill is wrong', 'thanks']);
       expect(r.events).toEqual([
-        { channelUserId: u, type: 'human_took_over', at: expect.any(String), before: 1 },
+        // Session changes carry their msgid too, so a redelivery is not applied twice.
+        { channelUserId: u, type: 'human_took_over', messageId: expect.stringMatching(/^kfmsg/), at: expect.any(String), before: 1 },
         { channelUserId: u, type: 'human_message', text: '您好，我是客服小张', messageId: said.msgid, at: expect.any(String), before: 1 },
-        { channelUserId: u, type: 'human_ended', at: expect.any(String), before: 2 },
+        { channelUserId: u, type: 'human_ended', messageId: expect.stringMatching(/^kfmsg/), at: expect.any(String), before: 2 },
       ]);
     });
 
@@ -406,11 +407,24 @@ describe('wecom-kf hand-off to servicers in the WeCom client, through the servic
       expect(ticket.timeline.map((e) => e.type)).toEqual(expect.arrayContaining(['handoff', 'note', 'acknowledged']));
       expect(ticket.status).toBe('acknowledged');
       // The servicer ends the session; the customer's next message is the bot's again.
-      await post(fake.kfServicerEnds(U, K));
+      const takes = fake.kfServicerTakes(U, K, 'lisi');
+      await post(takes);
+      const ends = fake.kfServicerEnds(U, K);
+      await post(ends);
       expect((await service.store.findConversation('wecom-kf', U))!.dialog.status).toBe('bot');
       await post(fake.kfCustomerText(U, K, '停电什么时候恢复？'));
       expect(fake.sentTo(U).length).toBeGreaterThan(handedOff.length);
       expect(fake.attemptsTo(U).every((a) => a.errcode === 0)).toBe(true);
+      // One of our agents takes the chat. Then WeCom redelivers the old callbacks: they pull from where they
+      // first started and bring back the servicer's take and end, which were applied once and must not be
+      // again (the end would hand our agent's chat back to the bot, and the timeline would repeat itself).
+      await service.engine.agentMessage(during.id, '您好，我是值班经理，这件事我来跟进。');
+      const notes = (await service.store.getTicket(during.dialog.ticketId!))!.timeline.length;
+      await post(takes);
+      await post(ends);
+      const after = (await service.store.findConversation('wecom-kf', U))!;
+      expect(after.dialog.status).toBe('with_agent');
+      expect((await service.store.getTicket(during.dialog.ticketId!))!.timeline).toHaveLength(notes);
     } finally {
       await fake.close();
       await dispose();
