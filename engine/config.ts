@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { AppError } from './errors.ts';
 
@@ -26,6 +27,8 @@ const Env = z.object({
     // Checked without echoing the value: it may hold a password.
     .refine(validRedisUrl, 'REDIS_URL must look like redis://[user:password@]host[:port][/database number]')
     .optional(),
+  /** A PEM file of the CA(s) that sign the Redis server's certificate (rediss:// only), for a private CA. */
+  REDIS_TLS_CA_FILE: z.string().optional(),
   REDIS_CLUSTER_NODES: z.string().regex(/^\s*[^,\s]+:\d{1,5}\s*(,\s*[^,\s]+:\d{1,5}\s*)*$/, 'REDIS_CLUSTER_NODES must be host:port,host:port,...').optional(),
   /** Prefix of every Redis key, so several deployments can share one Redis. */
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{0,64}$/).default('intake:'),
@@ -58,6 +61,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const STORE = c.STORE ?? (c.REDIS_URL || c.REDIS_CLUSTER_NODES ? 'redis' : 'sqlite');
   if (STORE === 'redis' && !c.REDIS_URL && !c.REDIS_CLUSTER_NODES) {
     throw new AppError('CONFIG_INVALID', 'invalid configuration:\n  STORE: redis needs REDIS_URL or REDIS_CLUSTER_NODES');
+  }
+  if (c.REDIS_TLS_CA_FILE) {
+    if (!c.REDIS_URL?.startsWith('rediss://')) {
+      throw new AppError('CONFIG_INVALID', 'invalid configuration:\n  REDIS_TLS_CA_FILE: needs a rediss:// REDIS_URL (TLS)');
+    }
+    if (!existsSync(c.REDIS_TLS_CA_FILE)) {
+      throw new AppError('CONFIG_INVALID', `invalid configuration:\n  REDIS_TLS_CA_FILE: no file at ${c.REDIS_TLS_CA_FILE}`);
+    }
   }
   return { ...c, STORE };
 }

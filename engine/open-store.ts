@@ -6,7 +6,7 @@ import { createSqliteStore } from '../adapters/store/sqlite/sqlite-store.ts';
 import { createMemoryStore } from '../adapters/store/memory/memory-store.ts';
 import { createRedisStore } from '../adapters/store/redis/redis-store.ts';
 
-type StoreConfig = Pick<Config, 'STORE' | 'DATA_DIR' | 'SQLITE_SYNCHRONOUS'> & Partial<Pick<Config, 'REDIS_URL' | 'REDIS_CLUSTER_NODES' | 'REDIS_PREFIX'>>;
+type StoreConfig = Pick<Config, 'STORE' | 'DATA_DIR' | 'SQLITE_SYNCHRONOUS'> & Partial<Pick<Config, 'REDIS_URL' | 'REDIS_CLUSTER_NODES' | 'REDIS_PREFIX' | 'REDIS_TLS_CA_FILE'>>;
 
 /**
  * The store the configuration names: embedded SQLite under DATA_DIR unless told otherwise. loadConfig
@@ -18,7 +18,11 @@ export function openStore(config: StoreConfig): Store {
   if (config.STORE === 'redis') {
     if (!config.REDIS_URL && !config.REDIS_CLUSTER_NODES) throw new AppError('CONFIG_INVALID', 'STORE=redis needs REDIS_URL or REDIS_CLUSTER_NODES');
     return createRedisStore({
-      settings: { ...(config.REDIS_URL ? { url: config.REDIS_URL } : {}), ...(config.REDIS_CLUSTER_NODES ? { clusterNodes: config.REDIS_CLUSTER_NODES } : {}) },
+      settings: {
+        ...(config.REDIS_URL ? { url: config.REDIS_URL } : {}),
+        ...(config.REDIS_CLUSTER_NODES ? { clusterNodes: config.REDIS_CLUSTER_NODES } : {}),
+        ...(config.REDIS_TLS_CA_FILE ? { tlsCaFile: config.REDIS_TLS_CA_FILE } : {}),
+      },
       prefix: config.REDIS_PREFIX ?? 'intake:',
     });
   }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Cluster, Redis } from 'ioredis';
 import { AppError } from '../../../engine/errors.ts';
 
@@ -8,6 +9,14 @@ export interface RedisSettings {
   url?: string;
   /** host:port,host:port: seed nodes of a Redis Cluster. Wins over `url` when both are set. */
   clusterNodes?: string;
+  /** PEM file of the CA(s) to trust for rediss://, beside Node's own: a private CA's Redis. */
+  tlsCaFile?: string;
+}
+
+/** TLS options for a rediss:// URL: Node's trusted CAs, and the operator's own if given. */
+function tlsFor(url: URL | undefined, caFile: string | undefined): { tls?: { ca?: Buffer[] } } {
+  if (url?.protocol !== 'rediss:') return {};
+  return { tls: caFile ? { ca: [readFileSync(caFile)] } : {} };
 }
 
 /** Masks the password so a URL can be logged. */
@@ -36,13 +45,13 @@ export function connectRedis(s: RedisSettings, name = 'intake'): RedisClient {
         connectionName: name,
         ...(url?.password ? { password: decodeURIComponent(url.password) } : {}),
         ...(url?.username ? { username: decodeURIComponent(url.username) } : {}),
-        ...(url?.protocol === 'rediss:' ? { tls: {} } : {}),
+        ...tlsFor(url, s.tlsCaFile),
       },
     }));
   }
   if (!s.url) throw new AppError('CONFIG_INVALID', 'REDIS_URL or REDIS_CLUSTER_NODES must be set to use the Redis store');
   if (!/^rediss?:\/\//.test(s.url)) throw new AppError('CONFIG_INVALID', `REDIS_URL must start with redis:// or rediss:// (got ${maskRedisUrl(s.url)})`);
-  return withReports(new Redis(s.url, { connectionName: name, maxRetriesPerRequest: null, enableOfflineQueue: true }));
+  return withReports(new Redis(s.url, { connectionName: name, maxRetriesPerRequest: null, enableOfflineQueue: true, ...tlsFor(new URL(s.url), s.tlsCaFile) }));
 }
 
 function withReports<T extends RedisClient>(client: T): T {

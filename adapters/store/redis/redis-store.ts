@@ -785,8 +785,16 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       else await client.set(`${prefix}kv:${key}`, value, 'PX', Math.max(1, Math.round(ttlMs)));
     },
     async close() {
-      await ready.catch(() => {});
-      if (owned && client.status !== 'end') await client.quit().catch(() => client.disconnect());
+      const settled = ready.catch(() => {});
+      // Redis away (down, refusing our certificate): nothing to flush, and QUIT would wait for it to return,
+      // holding shutdown for as long as it is gone. Commands still waiting are refused.
+      if (client.status !== 'ready') {
+        if (owned) client.disconnect();
+        return;
+      }
+      await settled;
+      // (A second close() finds the client ended: its QUIT fails and disconnect() does nothing.)
+      if (owned) await client.quit().catch(() => client.disconnect());
     },
   };
 
