@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ENCODER_DIMENSION, type EncoderGraph } from './encoder-graph.ts';
 
-// Learning a large FAQ embeds every question once: over a minute for ten thousand on one core. embed() is
+// Learning a large FAQ embeds every question once: about a minute for ten thousand on one core. embed() is
 // synchronous (learning is), so the calling thread cannot await other threads; instead the texts go into
 // shared memory, helper threads and the caller take batches from one counter, and the caller blocks on
 // Atomics.wait for the helpers' last batches. A helper that never starts, fails or stalls costs nothing but
@@ -81,7 +81,7 @@ export function startHelpers(): Promise<void> {
   if (helpers) return helpers.ready;
   const workers = Array.from({ length: helperCount() }, () => {
     const worker = new Worker(new URL('./encoder-helper-thread.mjs', import.meta.url));
-    // A helper that dies is simply not there: the caller finishes its batches (see embedShared).
+    // A helper that dies is simply not there: the caller finishes its batches (see finishShared).
     worker.on('error', () => {});
     worker.unref();
     return worker;
