@@ -100,6 +100,12 @@ export function stopHelpers(): void {
   helpers = undefined;
 }
 
+let lastJob = { batches: 0, byHelpers: 0 };
+/** How the last shared embedding was split: how many of its batches the helpers did. */
+export function lastSharedJob(): { batches: number; byHelpers: number } {
+  return lastJob;
+}
+
 /**
  * Puts texts already cut into pieces and sorted by length into shared memory, and sends them to the helper
  * threads (starting them if need be), which begin as soon as they have loaded. `finishShared` joins in.
@@ -146,10 +152,4 @@ export function finishShared(job: SharedJob, graph: EncoderGraph): Float32Array 
   stopHelpers();
   lastJob = { batches, byHelpers: batches - mine - left };
   return job.out;
-}
-
-let lastJob = { batches: 0, byHelpers: 0 };
-/** How the last shared embedding was split: how many of its batches the helpers did. */
-export function lastSharedJob(): { batches: number; byHelpers: number } {
-  return lastJob;
 }

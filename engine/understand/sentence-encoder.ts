@@ -48,8 +48,13 @@ async function load(): Promise<SentenceEncoder> {
     const p = pieces.encode(text).slice(0, MAX_PIECES);
     return p.length ? p : pieces.encode('.');
   };
-  const rows = (flat: Float32Array, from: number, n: number) =>
-    Array.from({ length: n }, (_, k) => flat.slice((from + k) * ENCODER_DIMENSION, (from + k + 1) * ENCODER_DIMENSION));
+  // Vectors come row after row in length order; each goes back to its text's place.
+  const inPlace = (flat: Float32Array, order: readonly number[]) => {
+    const vectors = new Array<Float32Array>(order.length);
+    order.forEach((k, i) => (vectors[k] = flat.slice(i * ENCODER_DIMENSION, (i + 1) * ENCODER_DIMENSION)));
+    return vectors;
+  };
+  const worthSharing = (n: number) => n >= SHARED_FROM * BATCH;
 
   // Texts in length order (a batch is padded to its longest text, and padding costs as much as pieces).
   const cut = (texts: readonly string[]) => {
@@ -64,27 +69,20 @@ async function load(): Promise<SentenceEncoder> {
     name: NAME,
     dimension: ENCODER_DIMENSION,
     embed(texts) {
-      const vectors = new Array<Float32Array>(texts.length);
       if (coming && same(coming.texts, texts)) {
         const { order, job } = coming;
         coming = undefined;
-        rows(finishShared(job, graph), 0, order.length).forEach((v, i) => (vectors[order[i]!] = v));
-        return vectors;
+        return inPlace(finishShared(job, graph), order);
       }
       const { order, sorted } = cut(texts);
-      if (sorted.length >= SHARED_FROM * BATCH) {
-        rows(finishShared(startShared(sorted, BATCH), graph), 0, sorted.length).forEach((v, i) => (vectors[order[i]!] = v));
-        return vectors;
-      }
-      for (let i = 0; i < sorted.length; i += BATCH) {
-        const batch = sorted.slice(i, i + BATCH);
-        rows(graph.run(batch), 0, batch.length).forEach((v, j) => (vectors[order[i + j]!] = v));
-      }
-      return vectors;
+      if (worthSharing(sorted.length)) return inPlace(finishShared(startShared(sorted, BATCH), graph), order);
+      const flat = new Float32Array(sorted.length * ENCODER_DIMENSION);
+      for (let i = 0; i < sorted.length; i += BATCH) flat.set(graph.run(sorted.slice(i, i + BATCH)), i * ENCODER_DIMENSION);
+      return inPlace(flat, order);
     },
     prepare(texts) {
       const { order, sorted } = cut(texts);
-      if (sorted.length >= SHARED_FROM * BATCH) coming = { texts: [...texts], order, job: startShared(sorted, BATCH) };
+      if (worthSharing(sorted.length)) coming = { texts: [...texts], order, job: startShared(sorted, BATCH) };
       return startHelpers();
     },
   };
